@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sentient-snap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sentient-snap", targets: ["sentient-snap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: - C libraries (only PGWire sees libpq, only ArchiveWriter sees zlib)
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+
+        // MARK: - Libraries
+        .target(name: "PGWire", dependencies: ["CLibPQ"]),
+        .target(name: "ArchiveWriter", dependencies: ["CZlib"]),
+        .target(
+            name: "PGDump",
+            dependencies: ["PGWire", "ArchiveWriter"]
+        ),
+        .target(
+            name: "SentientSnap",
+            dependencies: [
+                "PGWire", "ArchiveWriter", "PGDump",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "sentient-snap",
+            dependencies: [
+                "SentientSnap",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        /// Development probe: runs one memory-bounded workload so tests can read its peak RSS.
+        .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter"]),
+
+        // MARK: - Tests
+        .target(name: "TestHarness", dependencies: ["PGWire"], path: "Tests/TestHarness"),
+        .testTarget(name: "PGWireTests", dependencies: ["PGWire", "TestHarness"]),
+        .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "TestHarness"]),
+        .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "ArchiveWriter", "TestHarness"]),
+        .testTarget(name: "SentientSnapTests", dependencies: ["SentientSnap", "TestHarness"]),
+        .testTarget(name: "CLITests", dependencies: ["TestHarness"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

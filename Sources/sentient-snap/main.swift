@@ -1,0 +1,1 @@
+print("sentient-snap")
