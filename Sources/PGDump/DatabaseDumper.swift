@@ -1,0 +1,177 @@
+import Foundation
+import PGWire
+
+/// Options for one dump.
+public struct DumpOptions: Sendable {
+    /// Take the snapshot as SERIALIZABLE READ ONLY DEFERRABLE (waits for a safe snapshot).
+    public var serializableDeferrable = false
+    /// How long to wait for the ACCESS SHARE locks (PostgreSQL interval text, e.g. "30s"); nil waits forever.
+    public var lockTimeout: String?
+    /// Written into the archive header where pg_dump writes its version.
+    public var dumperVersion = "sentient-snap"
+    public init() {}
+}
+
+/// What `prepare()` found: the tables to dump and facts for the manifest.
+public struct DumpPlan: Sendable {
+    public var tables: [PlannedTable]
+    public var sequenceCount: Int
+    public var entryCount: Int
+    public var serverVersion: String
+    public var serverVersionNumber: Int
+    public var database: String
+    public var snapshotTime: Date
+    fileprivate var entries: [TOCEntry]
+}
+
+/// Row and byte counts of one dumped table.
+public struct TableDumpStats: Sendable, Codable, Equatable {
+    public var schema: String
+    public var name: String
+    public var rows: Int64
+    public var bytes: Int64
+}
+
+/// Progress while table data streams.
+public struct DumpProgress: Sendable {
+    public var table: String
+    public var tableIndex: Int
+    public var tableCount: Int
+    public var rows: Int64
+    public var bytes: Int64
+}
+
+/// Dumps one database into a custom-format archive from a single REPEATABLE READ
+/// snapshot, without pg_dump: catalog queries for the schema, `COPY ... TO STDOUT` for data.
+///
+/// Call `prepare()`, then `write(_:to:)`, then `finish()`; `abort()` on failure.
+public final class DatabaseDumper {
+    public let connection: Connection
+    private let options: DumpOptions
+    private var inTransaction = false
+
+    public init(connection: Connection, options: DumpOptions = DumpOptions()) {
+        self.connection = connection
+        self.options = options
+    }
+
+    /// Opens the snapshot, locks the tables and reads the catalog.
+    /// - Throws: `DumpError(.unsupportedObject)` listing every object the dump cannot
+    ///   reproduce; `PGError` for connection or lock failures.
+    public func prepare() throws -> DumpPlan {
+        // Same session settings as pg_dump's setup_connection: exact floats, ISO dates,
+        // no search_path (so every name the server deparses is qualified), no RLS filtering.
+        let encoding = connection.parameterStatus("server_encoding") ?? "UTF8"
+        try connection.execute("""
+            SELECT pg_catalog.set_config('search_path', '', false);
+            SET client_encoding = \(quoteLiteral(encoding));
+            SET standard_conforming_strings = on;
+            SET DATESTYLE = ISO;
+            SET INTERVALSTYLE = POSTGRES;
+            SET extra_float_digits TO 3;
+            SET synchronize_seqscans TO off;
+            SET statement_timeout = 0;
+            SET idle_in_transaction_session_timeout = 0;
+            SET row_security = off;
+            """)
+        if options.serializableDeferrable {
+            try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
+        } else {
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        }
+        inTransaction = true
+        let snapshotTime = try connection.query("SELECT pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+            .rows[0].get(0, as: String.self)
+
+        let reader = CatalogReader(connection: connection)
+        let lockList = try reader.relationsToLock()
+        if !lockList.isEmpty {
+            try connection.execute("SET LOCAL lock_timeout = \(quoteLiteral(options.lockTimeout ?? "0"))")
+            do {
+                try connection.execute("LOCK TABLE \(lockList.joined(separator: ", ")) IN ACCESS SHARE MODE")
+            } catch let error as PGError where error.sqlState == "55P03" {
+                throw PGError(
+                    code: .query,
+                    message: "could not lock the room's tables within \(options.lockTimeout ?? "the lock timeout"): another session holds a conflicting lock (e.g. a long ALTER TABLE). Try again later or raise --lock-timeout.",
+                    serverMessage: error.serverMessage, sqlState: error.sqlState, endpoint: error.endpoint)
+            } catch let error as PGError where error.sqlState == "42P01" {
+                throw DumpError(.concurrentChange, "a table was dropped while the backup started (\(error.serverMessage)); run the backup again")
+            }
+        }
+
+        let unsupported = try UnsupportedObjectScanner(connection: connection).scan()
+        if !unsupported.isEmpty {
+            let shown = unsupported.prefix(25).map { "  - \($0)" }.joined(separator: "\n")
+            let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
+            throw DumpError(
+                .unsupportedObject,
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nSupported today: schemas, tables (columns, defaults, NOT NULL, CHECK, keys, foreign keys), sequences, indexes and comments.",
+                object: unsupported.first)
+        }
+
+        let catalog = try reader.read()
+        let (entries, tables) = DumpPlanner.plan(catalog)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return DumpPlan(
+            tables: tables, sequenceCount: catalog.sequences.count, entryCount: entries.count,
+            serverVersion: connection.serverVersion, serverVersionNumber: connection.serverVersionNumber,
+            database: connection.database, snapshotTime: formatter.date(from: snapshotTime) ?? Date(),
+            entries: entries)
+    }
+
+    /// Streams the archive: header, TOC, then each table's COPY output as one data block.
+    public func write(
+        _ plan: DumpPlan, to sink: @escaping CustomArchiveEncoder.Sink,
+        progress: ((DumpProgress) -> Void)? = nil
+    ) throws -> [TableDumpStats] {
+        let encoder = CustomArchiveEncoder(sink: sink)
+        try encoder.writeHeader(DumpHeader(
+            createdAt: plan.snapshotTime, databaseName: plan.database, serverVersion: plan.serverVersion,
+            dumperVersion: options.dumperVersion))
+        try encoder.writeTOC(plan.entries)
+        var stats: [TableDumpStats] = []
+        let trailer = Array("\\.\n\n\n".utf8)
+        for (index, table) in plan.tables.enumerated() {
+            try encoder.beginData(dumpId: table.dumpId)
+            var rows: Int64 = 0
+            var bytes: Int64 = 0
+            try connection.copyOut(table.copyOutSQL) { chunk in
+                rows += countNewlines(chunk)
+                bytes += Int64(chunk.count)
+                try encoder.writeData(chunk)
+                progress?(DumpProgress(table: table.name, tableIndex: index, tableCount: plan.tables.count, rows: rows, bytes: bytes))
+            }
+            try encoder.writeData(trailer)
+            try encoder.endData()
+            stats.append(TableDumpStats(schema: table.schema, name: table.name, rows: rows, bytes: bytes))
+        }
+        return stats
+    }
+
+    /// Ends the snapshot transaction.
+    public func finish() throws {
+        guard inTransaction else { return }
+        inTransaction = false
+        try connection.execute("COMMIT")
+    }
+
+    /// Rolls back if a transaction is open and the connection still works.
+    public func abort() {
+        guard inTransaction else { return }
+        inTransaction = false
+        if connection.isAlive { try? connection.execute("ROLLBACK") }
+    }
+}
+
+/// COPY text format ends every row with one LF and escapes LFs inside values, so LFs count rows.
+func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int64 {
+    guard var cursor = bytes.baseAddress else { return 0 }
+    let end = cursor + bytes.count
+    var count: Int64 = 0
+    while cursor < end, let hit = memchr(cursor, 0x0A, end - cursor) {
+        count += 1
+        cursor = UnsafeRawPointer(hit) + 1
+    }
+    return count
+}

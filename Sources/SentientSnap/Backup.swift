@@ -1,0 +1,346 @@
+import ArchiveWriter
+import Crypto
+import Foundation
+import PGDump
+import PGWire
+
+/// What to back up and how.
+public struct BackupRequest: Sendable {
+    public var settings: RoomSettings
+    public var outputDirectory: String
+    /// Store the room's config tree (`--no-config` turns it off for remote backup hosts).
+    public var includeConfig = true
+    public var compressionLevel: Int32 = 6
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var serializableDeferrable = false
+    public var strictRoom = false
+    public var lockTimeout: String?
+    /// The time the archive is named after (local time).
+    public var now = Date()
+
+    public init(settings: RoomSettings, outputDirectory: String) {
+        self.settings = settings
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// What a finished backup reports (`--json` prints it).
+public struct BackupResult: Codable, Sendable {
+    public var room: String
+    public var archive: String
+    public var size: Int64
+    public var sha256: String
+    public var tables: [TableDumpStats]
+    public var total_rows: Int64
+    public var config_files: Int
+    public var duration_seconds: Double
+    public var server_version: String
+    public var warnings: [String]
+}
+
+/// Things a backup tells while it runs.
+public enum BackupEvent: Sendable {
+    case warning(String)
+    case connected(server: String, database: String)
+    case progress(DumpProgress, compressedBytes: Int64)
+}
+
+/// Backs up one room into `sentient-<room>-<ts>.tar.gz` (DESIGN.md "Backup flow").
+public final class BackupJob {
+    private let request: BackupRequest
+    private let events: (BackupEvent) -> Void
+    private var warnings: [String] = []
+
+    public init(_ request: BackupRequest, events: @escaping (BackupEvent) -> Void = { _ in }) {
+        self.request = request
+        self.events = events
+    }
+
+    private func warn(_ message: String) {
+        warnings.append(message)
+        events(.warning(message))
+    }
+
+    /// Runs the backup. On any failure no partial or final archive is left behind.
+    /// - Throws: `SnapError`, `PGError`, `DumpError` or `ArchiveError`.
+    public func run() throws -> BackupResult {
+        let started = Date()
+        let settings = request.settings
+        let room = settings.room
+        settings.warnings.forEach(warn)
+
+        // Checks that need no server come first, so a typo costs nothing.
+        let outputDirectory = request.outputDirectory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SnapError(.outputNotCreatable, "the output directory \(outputDirectory) does not exist: create it (mkdir -p \(outputDirectory)) or name another")
+        }
+        guard access(outputDirectory, W_OK | X_OK) == 0 else {
+            throw SnapError(.outputNotCreatable, "the output directory \(outputDirectory) is not writable by this user: fix its permissions or name another")
+        }
+        var configItems: [ConfigItem] = []
+        var revision: String?
+        if request.includeConfig {
+            let roomDirectory = settings.roomDirectory
+            guard FileManager.default.fileExists(atPath: roomDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SnapError(.inputNotFound, "the room's config directory \(roomDirectory) does not exist: set --rooms-dir (or SENTIENT_ROOMS_DIR) to the directory that holds \(room)/, or use --no-config to back up the database only")
+            }
+            let walked = try RoomConfig.walk(roomDirectory)
+            configItems = walked.items
+            walked.skipped.forEach { warn("not stored (not a file, directory or link): \($0)") }
+            revision = try RoomConfig.revision(roomDirectory: roomDirectory)
+        }
+
+        // One connection, one snapshot.
+        let connection = try Connection(settings.connection)
+        events(.connected(server: connection.serverVersion, database: connection.database))
+        var dumpOptions = DumpOptions()
+        dumpOptions.serializableDeferrable = request.serializableDeferrable
+        dumpOptions.lockTimeout = request.lockTimeout
+        dumpOptions.dumperVersion = "sentient-snap \(SentientSnapVersion.current)"
+        let dumper = DatabaseDumper(connection: connection, options: dumpOptions)
+        defer { dumper.abort() }
+        let plan = try dumper.prepare()
+        try checkRoomIdentity(connection, plan: plan)
+
+        // The archive: hidden .partial, renamed only when complete.
+        let stamp = Self.timestamp(request.now)
+        let baseName = "sentient-\(room)-\(stamp)"
+        let archiveName = baseName + ".tar.gz"
+        let finalPath = (outputDirectory as NSString).appendingPathComponent(archiveName)
+        let partialPath = (outputDirectory as NSString).appendingPathComponent(".\(archiveName).partial")
+        guard !FileManager.default.fileExists(atPath: finalPath) else {
+            throw SnapError(.outputNotCreatable, "\(finalPath) already exists (another backup of \(room) in the same second?); try again in a second")
+        }
+        var options = TarGzWriter.Options()
+        options.level = request.compressionLevel
+        options.workers = max(1, request.jobs)
+        let writer: TarGzWriter
+        do {
+            writer = try TarGzWriter(path: partialPath, options: options)
+        } catch let error as ArchiveError {
+            throw SnapError(.outputNotCreatable, "cannot create \(partialPath): \(error.message)")
+        }
+        PartialFiles.shared.register(partialPath)
+        var success = false
+        defer {
+            if !success {
+                writer.abort()
+                unlink(partialPath)
+            }
+            PartialFiles.shared.unregister(partialPath)
+        }
+
+        let now = Int64(request.now.timeIntervalSince1970)
+        func meta(_ name: String, _ kind: TarEntryMetadata.Kind, mode: UInt32, mtime: Int64 = now) -> TarEntryMetadata {
+            TarEntryMetadata(name: "\(baseName)/\(name)", kind: kind, mode: mode, mtime: mtime)
+        }
+
+        // manifest.json first: reserved now, patched once every checksum is known.
+        let capacity = Self.manifestCapacity(configItems: configItems, tables: plan.tables.count)
+        let manifestEntry = try writer.reserveEntry(meta("manifest.json", .file, mode: 0o600), capacity: capacity)
+        try writer.addEntry(meta("", .directory, mode: 0o700))
+
+        var files: [Manifest.FileRecord] = []
+        if request.includeConfig {
+            try writer.addEntry(meta("config", .directory, mode: 0o755))
+            for item in configItems {
+                let name = "config/" + item.relativePath
+                switch item.kind {
+                case .directory:
+                    try writer.addEntry(meta(name, .directory, mode: item.mode, mtime: item.mtime))
+                case .symlink(let target):
+                    try writer.addEntry(meta(name, .symlink(target: target), mode: item.mode, mtime: item.mtime))
+                case .file(let size):
+                    let digest = try Self.addFile(writer, meta(name, .file, mode: item.mode, mtime: item.mtime), path: item.absolutePath, size: size)
+                    files.append(.init(path: "config/" + item.relativePath, size: size, sha256: digest))
+                }
+            }
+        }
+
+        // db/database.dump, streamed: hashed as it goes, never spooled.
+        try writer.addEntry(meta("db", .directory, mode: 0o700))
+        var hasher = SHA256()
+        var tables: [TableDumpStats] = []
+        let dumpSize = try writer.addStreamingFile(meta("db/database.dump", .file, mode: 0o600)) { sink in
+            tables = try dumper.write(plan, to: { bytes in
+                hasher.update(bufferPointer: bytes)
+                try sink.write(bytes)
+            }, progress: { [events] progress in
+                events(.progress(progress, compressedBytes: writer.compressedBytesWritten))
+            })
+        }
+        try dumper.finish()
+        files.append(.init(path: "db/database.dump", size: dumpSize, sha256: Self.hex(hasher.finalize())))
+
+        let totalRows = tables.reduce(0) { $0 + $1.rows }
+        let manifest = Manifest(
+            room_name: room, version: revision, git_commit: request.includeConfig ? RoomConfig.gitCommit(roomsDir: settings.roomsDir) : nil,
+            timestamp: isoUTC(request.now), backup_type: "full", container_running: nil,
+            contents: .init(database: true, config: request.includeConfig, mqtt: false),
+            created_by: "sentient-snap", sentient_version: nil,
+            format_version: Manifest.formatVersion, tool_version: SentientSnapVersion.current,
+            archive_name: archiveName,
+            database: .init(
+                name: plan.database, server_version: plan.serverVersion, server_version_num: plan.serverVersionNumber,
+                snapshot_time: isoUTC(plan.snapshotTime), dump_file: "db/database.dump", dump_format: "custom 1.14",
+                tables: tables, sequences: plan.sequenceCount, total_rows: totalRows),
+            files: files, mqtt: nil)
+        let manifestBytes = try manifest.encoded()
+        guard manifestBytes.count <= capacity else {
+            throw SnapError(.failure, "internal error: manifest.json (\(manifestBytes.count) bytes) outgrew its reserved \(capacity) bytes")
+        }
+        try writer.patch(manifestEntry, content: manifestBytes)
+        try writer.finish()
+
+        // Publish: rename without replacing, then the sidecar.
+        if link(partialPath, finalPath) != 0 {
+            let reason = String(cString: strerror(errno))
+            throw SnapError(.ioFailure, "cannot publish \(finalPath): \(reason)")
+        }
+        unlink(partialPath)
+        Self.fsyncDirectory(outputDirectory)
+        success = true
+        let digest = try Self.sha256(ofFile: finalPath)
+        try Self.writeSidecar(for: finalPath, digest: digest)
+
+        let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.int64Value ?? 0
+        return BackupResult(
+            room: room, archive: finalPath, size: size, sha256: digest, tables: tables, total_rows: totalRows,
+            config_files: files.count - 1, duration_seconds: Date().timeIntervalSince(started),
+            server_version: plan.serverVersion, warnings: warnings)
+    }
+
+    // MARK: - Steps
+
+    /// DESIGN.md identity check: an `events` table whose rows never name this room
+    /// probably means the port belongs to another room.
+    private func checkRoomIdentity(_ connection: Connection, plan: DumpPlan) throws {
+        guard plan.tables.contains(where: { $0.schema == "public" && $0.name == "events" }) else { return }
+        let hasRoomColumn = try connection.query("""
+            SELECT 1 FROM pg_catalog.pg_attribute
+            WHERE attrelid = 'public.events'::pg_catalog.regclass AND attname = 'room_id' AND NOT attisdropped
+            """).count > 0
+        guard hasRoomColumn else { return }
+        let row = try connection.query("""
+            SELECT EXISTS (SELECT 1 FROM public.events), EXISTS (SELECT 1 FROM public.events WHERE room_id = $1),
+                   (SELECT room_id FROM public.events WHERE room_id IS NOT NULL LIMIT 1)
+            """, [request.settings.room]).rows[0]
+        let anyRows: Bool = try row.get(0)
+        let mine: Bool = try row.get(1)
+        guard anyRows, !mine else { return }
+        let other = row[2] ?? "?"
+        let message = "the database at \(connection.endpoint) holds events of room '\(other)', none of room '\(request.settings.room)': this port probably belongs to another room (check --pg-port / SENTIENT_PG_PORT)"
+        if request.strictRoom { throw SnapError(.failure, message + "; refusing because of --strict-room") }
+        warn(message)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone.current
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: date)
+    }
+
+    /// Room for the manifest: its size depends on how many files and tables it lists.
+    static func manifestCapacity(configItems: [ConfigItem], tables: Int) -> Int {
+        let files = configItems.reduce(0) { $0 + $1.relativePath.utf8.count + 160 }
+        let raw = 8192 + files + tables * 320
+        return (raw + 511) / 512 * 512
+    }
+
+    static func addFile(_ writer: TarGzWriter, _ meta: TarEntryMetadata, path: String, size: Int64) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SnapError(.inputNotFound, "cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        try writer.addFile(meta, size: size) { sink in
+            var remaining = size
+            while remaining > 0 {
+                let data = handle.readData(ofLength: Int(min(remaining, 1 << 20)))
+                if data.isEmpty {
+                    throw SnapError(.failure, "\(path) shrank while it was being backed up; run the backup again")
+                }
+                let piece = data.prefix(Int(remaining))
+                try piece.withUnsafeBytes { bytes in
+                    hasher.update(bufferPointer: bytes)
+                    try sink.write(bytes)
+                }
+                remaining -= Int64(piece.count)
+            }
+        }
+        return hex(hasher.finalize())
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// SHA-256 of a whole file, read in 1 MiB pieces.
+    public static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SnapError(.inputNotFound, "cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while true {
+            let data = handle.readData(ofLength: 1 << 20)
+            if data.isEmpty { break }
+            data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// `<archive>.sha256` in sha256sum format, mode 0600, written via a temp file + rename.
+    static func writeSidecar(for archive: String, digest: String) throws {
+        let line = "\(digest)  \((archive as NSString).lastPathComponent)\n"
+        let temp = archive + ".sha256.tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SnapError(.ioFailure, "cannot write \(archive).sha256: \(String(cString: strerror(errno)))") }
+        let bytes = Array(line.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == bytes.count, synced == 0, rename(temp, archive + ".sha256") == 0 else {
+            unlink(temp)
+            throw SnapError(.ioFailure, "cannot write \(archive).sha256: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func fsyncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}
+
+/// Partial files to remove if the process is interrupted (see the CLI's signal handling).
+public final class PartialFiles: @unchecked Sendable {
+    public static let shared = PartialFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    public func register(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    public func unregister(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+
+    /// Removes every registered partial file (called on SIGINT/SIGTERM).
+    public func removeAll() {
+        lock.lock()
+        let current = paths
+        lock.unlock()
+        for path in current { unlink(path) }
+    }
+}

@@ -1,0 +1,116 @@
+import ArchiveWriter
+import ArgumentParser
+import Foundation
+import PGDump
+import PGWire
+import SentientSnap
+
+/// The one table from errors to exit statuses (sysexits(3), DESIGN.md "Exit codes").
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 64
+    static let damagedArchive: Int32 = 65
+    static let inputNotFound: Int32 = 66
+    static let unreachable: Int32 = 69
+    static let cannotCreateOutput: Int32 = 73
+    static let ioError: Int32 = 74
+    static let attention: Int32 = 75
+    static let permission: Int32 = 77
+    static let interrupted: Int32 = 130
+    static let terminated: Int32 = 143
+
+    static func code(for error: Error) -> Int32 {
+        switch error {
+        case let error as SnapError:
+            switch error.code {
+            case .usage: return usage
+            case .inputNotFound: return inputNotFound
+            case .outputNotCreatable: return cannotCreateOutput
+            case .ioFailure: return ioError
+            case .unreachable: return unreachable
+            case .permission: return permission
+            case .damagedArchive: return damagedArchive
+            case .attention: return attention
+            case .interrupted: return interrupted
+            case .failure: return failure
+            }
+        case let error as PGError:
+            switch error.code {
+            case .connectionRefused, .hostNotFound, .connectionFailed, .connectionLost: return unreachable
+            case .authenticationFailed: return permission
+            case .databaseMissing: return inputNotFound
+            case .query, .copy, .cancelled, .decoding: return failure
+            }
+        case let error as ArchiveError:
+            switch error.code {
+            case .truncated, .corrupt, .unsafePath, .tooLarge, .unsupported: return damagedArchive
+            case .diskFull, .io: return ioError
+            case .usage: return failure
+            }
+        case let error as DumpError:
+            switch error.code {
+            case .corrupt, .truncated, .unsupported: return damagedArchive
+            case .unsupportedObject, .concurrentChange: return failure
+            }
+        default:
+            return failure
+        }
+    }
+}
+
+let exitStatusHelp = """
+    EXIT STATUS:
+      0    success
+      1    failure not covered below (e.g. an object the dump cannot reproduce)
+      64   usage error
+      65   damaged, unreadable or unsafe archive (nothing was changed)
+      66   input not found (archive, rooms dir, env file named by a flag, database)
+      69   a server could not be reached (PostgreSQL, MQTT when required, Docker)
+      73   output could not be created (output dir missing or not writable)
+      74   I/O error while writing (disk full, ...); partial output removed
+      75   done, but something needs attention
+      77   running as root without --allow-root, or authentication failed
+      130  interrupted (SIGINT); 143 terminated (SIGTERM); partial output removed
+    """
+
+/// Runs a command body: prints a failure as one message on stderr and exits with its status.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        let message = String(describing: error)
+        FileHandle.standardError.write(Data("sentient-snap: error: \(message)\n".utf8))
+        throw ExitCode(ExitStatus.code(for: error))
+    }
+}
+
+/// Refuses root unless --allow-root (exit 77).
+func checkRoot(allowRoot: Bool, command: String) throws {
+    if geteuid() == 0 && !allowRoot {
+        FileHandle.standardError.write(Data("sentient-snap: error: refusing to run \(command) as root: run it as the backup user, or pass --allow-root if you really mean it\n".utf8))
+        throw ExitCode(ExitStatus.permission)
+    }
+}
+
+/// Removes partial output and exits 130/143 on SIGINT/SIGTERM. The handlers run on a
+/// dispatch queue, not in signal context, so they may take locks and unlink files.
+enum SignalCleanup {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        for (sig, status) in [(SIGINT, ExitStatus.interrupted), (SIGTERM, ExitStatus.terminated)] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                PartialFiles.shared.removeAll()
+                FileHandle.standardError.write(Data("\nsentient-snap: interrupted; partial output removed\n".utf8))
+                _exit(status)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
