@@ -1,0 +1,182 @@
+import ArchiveWriter
+import Foundation
+import PGDump
+import PGWire
+import SentientSnap
+import TestHarness
+import Testing
+
+@Suite("backup")
+struct BackupTests {
+    @Test("100,000 varied events: archive checks out and stock pg_restore rebuilds an equal database")
+    func roundTripThroughStockPgRestore() throws {
+        let fixture = try RoomFixture(events: 100_000, prefix: "bk_src")
+        try fixture.database.psql("""
+            COMMENT ON TABLE events IS 'Room events, newest last';
+            COMMENT ON COLUMN events.fields IS 'Free-form JSON';
+            """)
+        var request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        request.jobs = 2
+        let result = try BackupJob(request).run()
+
+        // Names, modes, sidecar.
+        let name = (result.archive as NSString).lastPathComponent
+        #expect(name.range(of: "^sentient-pharaohs-[0-9]{8}-[0-9]{6}\\.tar\\.gz$", options: .regularExpression) != nil)
+        #expect(try fixture.outputFiles() == [name, name + ".sha256"])
+        for file in [result.archive, result.archive + ".sha256"] {
+            let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        #expect(result.total_rows == 100_000)
+
+        // Stock tools accept it.
+        #expect(try runProcess("gzip", ["-t", result.archive]).status == 0)
+        let listing = try runProcess("tar", ["-tzf", result.archive])
+        #expect(listing.status == 0)
+        let entries = listing.stdout.split(separator: "\n").map(String.init)
+        let top = String(name.dropLast(".tar.gz".count))
+        #expect(entries.first == "\(top)/manifest.json", "manifest.json must be the first entry")
+        #expect(entries.contains("\(top)/db/database.dump"))
+        #expect(entries.contains("\(top)/config/room.yaml"))
+        #expect(entries.contains("\(top)/config/graphs/scene-graph.v1.json"))
+        let check = try runProcess("sha256sum", ["-c", name + ".sha256"], currentDirectory: fixture.outputDir)
+        #expect(check.status == 0, "sha256sum -c: \(check.stdout)\(check.stderr)")
+
+        // The manifest tells the truth about what is inside.
+        let top_dir = try extract(result.archive, into: fixture.dir.path + "/x")
+        let manifest = try Manifest.decode(Array(FileManager.default.contents(atPath: top_dir + "/manifest.json")!))
+        #expect(manifest.room_name == "pharaohs")
+        #expect(manifest.version == "2.3.1")
+        #expect(manifest.backup_type == "full")
+        #expect(manifest.contents.database && manifest.contents.config)
+        #expect(manifest.database?.tables.first(where: { $0.name == "events" })?.rows == 100_000)
+        #expect(manifest.database?.total_rows == 100_000)
+        for file in manifest.files ?? [] {
+            let digest = try BackupJob.sha256(ofFile: top_dir + "/" + file.path)
+            #expect(digest == file.sha256, "sha256 of \(file.path)")
+        }
+        #expect(manifest.files?.contains(where: { $0.path == "db/database.dump" }) == true)
+        let manifestText = String(decoding: FileManager.default.contents(atPath: top_dir + "/manifest.json")!, as: UTF8.self)
+        #expect(!manifestText.contains("password"))
+
+        // Stock pg_restore lists and restores it; the result equals the source.
+        let dump = top_dir + "/db/database.dump"
+        let server = try TestPostgres.shared()
+        let list = try server.runTool("pg_restore", ["-l", dump])
+        #expect(list.status == 0, "pg_restore -l: \(list.stderr)")
+        #expect(list.stdout.contains("TABLE DATA public events"))
+        let target = try server.createDatabase(prefix: "bk_dst")
+        let restore = try server.runTool("pg_restore", ["--exit-on-error", "-d", target.name, dump])
+        #expect(restore.status == 0, "pg_restore -d: \(restore.stderr)")
+        #expect(try schemaDump(target) == schemaDump(fixture.database))
+        #expect(try tableChecksums(target) == tableChecksums(fixture.database))
+
+        // And in parallel.
+        let parallel = try server.createDatabase(prefix: "bk_par")
+        let restoreJ = try server.runTool("pg_restore", ["--exit-on-error", "-j", "2", "-d", parallel.name, dump])
+        #expect(restoreJ.status == 0, "pg_restore -j2: \(restoreJ.stderr)")
+        #expect(try tableChecksums(parallel) == tableChecksums(fixture.database))
+    }
+
+    @Test("a backup taken while events keep arriving is one consistent snapshot")
+    func consistentWhileInserting() throws {
+        let fixture = try RoomFixture(events: 20_000, prefix: "bk_busy")
+        let stop = ManagedAtomicFlag()
+        let writer = Thread {
+            guard let connection = try? fixture.database.connect() else { return }
+            var n = 1_000_000
+            while !stop.isSet {
+                n += 1
+                _ = try? connection.execute("""
+                    INSERT INTO events (ts, level, event, room_id) VALUES (now(), 'info', 'tick \(n)', 'pharaohs')
+                    """)
+            }
+        }
+        writer.start()
+        defer { stop.set() }
+        Thread.sleep(forTimeInterval: 0.2)
+        var request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        request.jobs = 2
+        let result = try BackupJob(request).run()
+        stop.set()
+
+        let top = try extract(result.archive, into: fixture.dir.path + "/x")
+        let manifest = try Manifest.decode(Array(FileManager.default.contents(atPath: top + "/manifest.json")!))
+        let server = try TestPostgres.shared()
+        let target = try server.createDatabase(prefix: "bk_busy_dst")
+        let restore = try server.runTool("pg_restore", ["--exit-on-error", "-d", target.name, top + "/db/database.dump"])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let restored = Int64(try target.psql("SELECT count(*) FROM events")) ?? -1
+        #expect(restored == manifest.database?.total_rows)
+        #expect(restored > 20_000, "the inserter should have added rows before the snapshot")
+        // One inserter commits in id order, so the snapshot holds exactly the ids up to its newest.
+        let maxId = try target.psql("SELECT max(event_id) FROM events")
+        let sourceUpToMax = Int64(try fixture.database.psql("SELECT count(*) FROM events WHERE event_id <= \(maxId)")) ?? -2
+        #expect(restored == sourceUpToMax)
+        let sourceNow = Int64(try fixture.database.psql("SELECT count(*) FROM events")) ?? -3
+        #expect(sourceNow > restored, "rows inserted after the snapshot must not be in the archive")
+    }
+
+    @Test("an object the dump cannot reproduce is refused by name, and nothing is written")
+    func refusesUnsupportedObjects() throws {
+        let fixture = try RoomFixture(events: 10, prefix: "bk_unsup")
+        try fixture.database.psql("""
+            CREATE FUNCTION touch_event() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+            CREATE VIEW recent AS SELECT * FROM events;
+            """)
+        let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
+        #expect(error?.code == .unsupportedObject)
+        #expect(error?.message.contains("function public.touch_event()") == true)
+        #expect(error?.message.contains("view public.recent") == true)
+        #expect(try fixture.outputFiles().isEmpty)
+    }
+
+    @Test("events of another room draw a warning, or an error with --strict-room")
+    func roomIdentityCheck() throws {
+        let fixture = try RoomFixture(room: "clockwork", events: 0, prefix: "bk_ident")
+        try fixture.insertEvents(50, room: "pharaohs")
+        var warnings: [String] = []
+        let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        _ = try BackupJob(request) { event in
+            if case .warning(let message) = event { warnings.append(message) }
+        }.run()
+        #expect(warnings.contains { $0.contains("another room") && $0.contains("pharaohs") })
+
+        let strictDir = fixture.dir.path + "/strict"
+        try FileManager.default.createDirectory(atPath: strictDir, withIntermediateDirectories: true)
+        var strict = BackupRequest(settings: try fixture.settings(), outputDirectory: strictDir)
+        strict.strictRoom = true
+        let error = #expect(throws: SnapError.self) { try BackupJob(strict).run() }
+        #expect(error?.message.contains("--strict-room") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: strictDir).isEmpty)
+    }
+
+    @Test("--no-config stores the database only and needs no rooms dir")
+    func databaseOnly() throws {
+        let fixture = try RoomFixture(events: 100, prefix: "bk_nocfg")
+        var request = BackupRequest(
+            settings: try fixture.settings { $0.roomsDir = "/nonexistent/rooms" }, outputDirectory: fixture.outputDir)
+        request.includeConfig = false
+        let result = try BackupJob(request).run()
+        let listing = try runProcess("tar", ["-tzf", result.archive]).stdout
+        #expect(!listing.contains("/config/"))
+        #expect(listing.contains("/db/database.dump"))
+    }
+}
+
+/// A flag shared between threads.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+}
