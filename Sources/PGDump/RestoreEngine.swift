@@ -1,0 +1,349 @@
+import Foundation
+import PGWire
+
+/// Options for restoring a dump into a database.
+public struct RestoreOptions: Sendable {
+    /// Connections for post-data items (indexes, constraints), which run in parallel when
+    /// their dependencies allow.
+    public var jobs = 2
+    /// Skip `ALTER ... OWNER TO` (objects belong to the restoring user).
+    public var noOwner = false
+    /// Skip GRANT/REVOKE entries.
+    public var noACL = false
+    /// `maintenance_work_mem` for index builds on the target (the staging database only).
+    public var maintenanceWorkMem: String? = "256MB"
+    public init() {}
+}
+
+/// What a restore did.
+public struct RestoreStats: Sendable {
+    public var entries = 0
+    /// Rows loaded per table, keyed "schema.table".
+    public var rows: [String: Int64] = [:]
+    public var bytes: Int64 = 0
+}
+
+/// Progress while restoring.
+public enum RestoreProgress: Sendable {
+    case schema(done: Int, total: Int)
+    case data(table: String, rows: Int64, bytes: Int64)
+    case postData(done: Int, total: Int)
+}
+
+/// Restores a custom-format archive into an existing database over libpq, without
+/// pg_restore: pre-data in TOC order, table data with `COPY ... FROM STDIN` streamed from the
+/// archive, then post-data on `jobs` connections by dependency, then ACLs.
+///
+/// Unlike pg_restore's default it stops at the first failing statement and names the entry.
+public final class RestoreEngine {
+    private let target: ConnectionSettings
+    private let options: RestoreOptions
+
+    public init(target: ConnectionSettings, options: RestoreOptions = RestoreOptions()) {
+        self.target = target
+        self.options = options
+    }
+
+    /// Descs that describe the archive, not objects to create.
+    private static let special: Set<String> = ["ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES"]
+    /// Restored after everything else, as pg_restore's later passes do.
+    private static let aclDescs: Set<String> = ["ACL", "DEFAULT ACL", "ACL LANGUAGE"]
+    private static let lastDescs: Set<String> = ["MATERIALIZED VIEW DATA", "EVENT TRIGGER"]
+
+    /// - Throws: `RestoreError` naming the TOC entry and the server's message; `DumpError`
+    ///   for a damaged archive; `PGError` for connection failures.
+    public func restore(
+        from decoder: CustomArchiveDecoder, progress: ((RestoreProgress) -> Void)? = nil
+    ) throws -> RestoreStats {
+        let header = try decoder.header ?? decoder.readHeader()
+        let entries = try decoder.readTOC()
+        var stats = RestoreStats()
+
+        for entry in entries where entry.desc == "BLOBS" || entry.desc == "BLOB" || entry.desc == "BLOB METADATA" {
+            throw DumpError(.unsupported, "the dump holds large objects (\(entry.desc) \(entry.tag)), which this restore cannot load yet", object: entry.tag)
+        }
+
+        let connection = try Connection(target)
+        let preamble = try Self.preamble(entries: entries, serverVersion: connection.serverVersionNumber)
+        try connection.execute(preamble)
+
+        // Each SECTION_NONE entry (COMMENT, ACL, ...) belongs to the section before it.
+        var effective: [DumpSection] = []
+        var current = DumpSection.preData
+        for entry in entries {
+            if entry.section != .none { current = entry.section }
+            effective.append(current)
+        }
+        let restorable = entries.indices.filter { !Self.special.contains(entries[$0].desc) }
+        let deferred = restorable.filter {
+            Self.aclDescs.contains(entries[$0].desc) || Self.lastDescs.contains(entries[$0].desc)
+                || (entries[$0].desc == "COMMENT" && entries[$0].tag.hasPrefix("EVENT TRIGGER "))
+        }
+        let deferredSet = Set(deferred)
+        let pre = restorable.filter { effective[$0] == .preData && !deferredSet.contains($0) }
+        let data = restorable.filter { effective[$0] == .data && !deferredSet.contains($0) }
+        let post = restorable.filter { effective[$0] == .postData && !deferredSet.contains($0) }
+
+        // Pass 1a: pre-data, serially in TOC order.
+        for (n, index) in pre.enumerated() {
+            try run(entries[index], on: connection)
+            stats.entries += 1
+            progress?(.schema(done: n + 1, total: pre.count))
+        }
+
+        // Pass 1b: data. Blocks are in TOC order, so one forward pass over the file serves.
+        for index in data {
+            let entry = entries[index]
+            if entry.hadDumper {
+                try seekBlock(entry, decoder)
+                let qualified = "\(entry.namespace ?? "").\(entry.tag)"
+                if let copy = entry.copyStmt, !copy.isEmpty {
+                    var bytes: Int64 = 0
+                    var lines: Int64 = 0
+                    let rows: Int
+                    do {
+                        rows = try connection.copyIn(copy) { writer in
+                            try decoder.readTableData { chunk in
+                                bytes += Int64(chunk.count)
+                                lines += countNewlines(chunk)
+                                try writer.write(chunk)
+                                progress?(.data(table: qualified, rows: lines, bytes: bytes))
+                            }
+                        }
+                    } catch let error as PGError {
+                        throw RestoreError(entry: entry, underlying: error)
+                    }
+                    // The server's own count: the `\.` end marker and blank lines are not rows.
+                    stats.rows[qualified] = Int64(rows)
+                    stats.bytes += bytes
+                } else {
+                    var sql: [UInt8] = []
+                    try decoder.readTableData { sql.append(contentsOf: $0) }
+                    do {
+                        try connection.execute(String(decoding: sql, as: UTF8.self))
+                    } catch let error as PGError {
+                        throw RestoreError(entry: entry, underlying: error)
+                    }
+                }
+            } else {
+                try run(entry, on: connection)
+            }
+            stats.entries += 1
+        }
+
+        // Pass 1c: post-data on parallel connections, by dependency.
+        try runParallel(post.map { entries[$0] }, first: connection, progress: progress)
+        stats.entries += post.count
+
+        // Passes 2 and 3: ACLs, then materialized view data and event triggers.
+        for index in deferred where Self.aclDescs.contains(entries[index].desc) {
+            if options.noACL { continue }
+            try run(entries[index], on: connection)
+            stats.entries += 1
+        }
+        for index in deferred where !Self.aclDescs.contains(entries[index].desc) {
+            try run(entries[index], on: connection)
+            stats.entries += 1
+        }
+        _ = header
+        return stats
+    }
+
+    /// Settings sent before anything else, as pg_restore's `_doSetFixedOutputState` sends
+    /// them, but only those the target server knows.
+    static func preamble(entries: [TOCEntry], serverVersion: Int) throws -> String {
+        var lines = [
+            "SET statement_timeout = 0;", "SET lock_timeout = 0;", "SET idle_in_transaction_session_timeout = 0;",
+        ]
+        if serverVersion >= 170000 { lines.append("SET transaction_timeout = 0;") }
+        if let encoding = entries.first(where: { $0.desc == "ENCODING" })?.defn {
+            let parts = encoding.split(separator: "'")
+            guard parts.count >= 2 else { throw DumpError(.corrupt, "the dump's ENCODING entry is malformed") }
+            lines.append("SET client_encoding = \(quoteLiteral(String(parts[1])));")
+        } else {
+            lines.append("SET client_encoding = 'SQL_ASCII';")
+        }
+        let stdStrings = entries.first(where: { $0.desc == "STDSTRINGS" })?.defn?.contains("'on'") ?? false
+        lines.append("SET standard_conforming_strings = \(stdStrings ? "on" : "off");")
+        if let searchPath = entries.first(where: { $0.desc == "SEARCHPATH" })?.defn {
+            lines.append(searchPath)
+        }
+        lines += ["SET check_function_bodies = false;", "SET xmloption = content;", "SET client_min_messages = warning;", "SET row_security = off;"]
+        if !stdStrings { lines.append("SET escape_string_warning = off;") }
+        return lines.joined(separator: "\n")
+    }
+
+    private func seekBlock(_ entry: TOCEntry, _ decoder: CustomArchiveDecoder) throws {
+        while let block = try decoder.nextBlock() {
+            if block.dumpId == entry.dumpId { return }
+            try decoder.skipBlock(isBlobs: block.isBlobs)
+        }
+        throw DumpError(.corrupt, "the dump has no data block for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag) (id \(entry.dumpId)): the file is damaged or its blocks are out of order")
+    }
+
+    /// Runs an entry's SQL and the ALTER OWNER pg_restore would emit after it.
+    private func run(_ entry: TOCEntry, on connection: Connection) throws {
+        var sql = entry.defn ?? ""
+        if !options.noOwner, let owner = Self.ownerStatement(entry) { sql += "\n" + owner }
+        guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        do {
+            try connection.execute(sql)
+        } catch let error as PGError {
+            throw RestoreError(entry: entry, underlying: error)
+        }
+    }
+
+    /// `ALTER <kind> <name> OWNER TO <owner>` under pg_restore's rules (format doc §7.4):
+    /// only for entries with an owner and a drop statement, by desc.
+    static func ownerStatement(_ entry: TOCEntry) -> String? {
+        guard let owner = entry.owner, !owner.isEmpty, let drop = entry.dropStmt, !drop.isEmpty else { return nil }
+        let byName: Set<String> = [
+            "TABLE", "VIEW", "SEQUENCE", "MATERIALIZED VIEW", "FOREIGN TABLE", "TYPE", "DOMAIN", "SCHEMA",
+            "COLLATION", "CONVERSION", "STATISTICS", "TEXT SEARCH DICTIONARY", "TEXT SEARCH CONFIGURATION",
+            "PROCEDURAL LANGUAGE", "EVENT TRIGGER", "FOREIGN DATA WRAPPER", "SERVER", "PUBLICATION", "SUBSCRIPTION",
+        ]
+        let byDrop: Set<String> = ["FUNCTION", "PROCEDURE", "AGGREGATE", "OPERATOR", "OPERATOR CLASS", "OPERATOR FAMILY"]
+        let ownerSQL = quoteIdentifier(owner)
+        if byName.contains(entry.desc) {
+            var kind = entry.desc
+            if kind == "PROCEDURAL LANGUAGE" { kind = "LANGUAGE" }
+            if kind == "SERVER" { kind = "SERVER" }
+            let name = entry.desc == "SCHEMA" || entry.namespace == nil || ["EVENT TRIGGER", "FOREIGN DATA WRAPPER", "SERVER", "PUBLICATION", "SUBSCRIPTION", "PROCEDURAL LANGUAGE"].contains(entry.desc)
+                ? quoteIdentifier(entry.tag)
+                : "\(quoteIdentifier(entry.namespace!)).\(quoteIdentifier(entry.tag))"
+            return "ALTER \(kind) \(name) OWNER TO \(ownerSQL);"
+        }
+        if byDrop.contains(entry.desc) {
+            var text = drop.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.hasPrefix("DROP ") else { return nil }
+            text.removeFirst(5)
+            if text.hasSuffix(";") { text.removeLast() }
+            return "ALTER \(text) OWNER TO \(ownerSQL);"
+        }
+        return nil
+    }
+
+    /// Runs post-data entries on up to `jobs` connections. An entry starts once every
+    /// post-data entry it depends on has finished; the first failure stops the rest.
+    private func runParallel(_ items: [TOCEntry], first: Connection, progress: ((RestoreProgress) -> Void)?) throws {
+        guard !items.isEmpty else { return }
+        let jobs = max(1, min(options.jobs, items.count))
+        var connections = [first]
+        for _ in 1..<jobs {
+            let extra = try Connection(target)
+            try extra.execute(try Self.preamble(entries: [], serverVersion: extra.serverVersionNumber))
+            connections.append(extra)
+        }
+        if let memory = options.maintenanceWorkMem {
+            for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
+        }
+        // Session state the pre-data connection had: encoding, std strings, search_path.
+        let fixed = try Self.preambleFromConnection(first)
+        for c in connections.dropFirst() { try c.execute(fixed) }
+
+        let scheduler = PostDataScheduler(items)
+        let group = DispatchGroup()
+        for connection in connections {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while let entry = scheduler.next() {
+                    do {
+                        try self.run(entry, on: connection)
+                        let finished = scheduler.finish(entry)
+                        progress?(.postData(done: finished, total: items.count))
+                    } catch {
+                        scheduler.fail(error)
+                        return
+                    }
+                }
+            }
+        }
+        group.wait()
+        if let failure = scheduler.failure { throw failure }
+    }
+
+    private static func preambleFromConnection(_ connection: Connection) throws -> String {
+        let row = try connection.query("SELECT current_setting('client_encoding'), current_setting('standard_conforming_strings'), current_setting('search_path')").rows[0]
+        return """
+            SET client_encoding = \(quoteLiteral(try row.get(0)));
+            SET standard_conforming_strings = \(try row.get(1, as: String.self));
+            SELECT pg_catalog.set_config('search_path', \(quoteLiteral(try row.get(2))), false);
+            SET check_function_bodies = false;
+            SET client_min_messages = warning;
+            SET row_security = off;
+            """
+    }
+}
+
+/// A restore step failed: names the TOC entry and carries the server's error.
+public struct RestoreError: Error, CustomStringConvertible, Sendable {
+    public var desc: String
+    public var namespace: String?
+    public var tag: String
+    public var underlying: PGError
+
+    init(entry: TOCEntry, underlying: PGError) {
+        desc = entry.desc
+        namespace = entry.namespace
+        tag = entry.tag
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        let schema = namespace.map { " in schema \($0)" } ?? ""
+        return "restoring \(desc) \(tag)\(schema) failed: \(underlying.serverMessage)"
+            + (underlying.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+            + (underlying.detail.map { "\n  detail: \($0)" } ?? "")
+            + (underlying.hint.map { "\n  hint: \($0)" } ?? "")
+    }
+}
+
+/// Hands out post-data entries whose post-data dependencies are done; the first failure
+/// stops the hand-out.
+private final class PostDataScheduler: @unchecked Sendable {
+    private let items: [TOCEntry]
+    private let ids: Set<Int32>
+    private let condition = NSCondition()
+    private var started = Set<Int32>()
+    private var done = Set<Int32>()
+    private(set) var failure: Error?
+
+    init(_ items: [TOCEntry]) {
+        self.items = items
+        ids = Set(items.map(\.dumpId))
+    }
+
+    /// The next runnable entry, waiting while others run; nil when all started or one failed.
+    func next() -> TOCEntry? {
+        condition.lock()
+        defer { condition.unlock() }
+        while failure == nil && started.count < items.count {
+            if let entry = items.first(where: { entry in
+                !started.contains(entry.dumpId)
+                    && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
+            }) {
+                started.insert(entry.dumpId)
+                return entry
+            }
+            condition.wait()
+        }
+        return nil
+    }
+
+    /// Marks an entry done; returns how many are done.
+    func finish(_ entry: TOCEntry) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        done.insert(entry.dumpId)
+        condition.broadcast()
+        return done.count
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        defer { condition.unlock() }
+        if failure == nil { failure = error }
+        condition.broadcast()
+    }
+}
