@@ -1,0 +1,257 @@
+import ArchiveWriter
+import Crypto
+import Foundation
+import PGDump
+
+/// What reading a whole archive found (`verify`, and step 1 of every restore).
+public struct ArchiveInspection: Sendable {
+    public enum DatabaseContent: String, Sendable, Codable {
+        /// `db/database.dump`, custom format (ours, or stock pg_dump's from the old scripts).
+        case customDump = "custom-dump"
+        /// `db/database.sql`, the old script's plain-SQL fallback.
+        case plainSQL = "plain-sql"
+        /// No database in the archive (old script: `db/NO_DATABASE.txt`; or config only).
+        case none
+    }
+
+    public var path: String
+    /// `sentient-<room>-<ts>`: every entry lives below it.
+    public var topDirectory: String
+    public var manifest: Manifest?
+    /// Made by the old backup-room.sh: no per-file checksums or row counts to compare.
+    public var isLegacy: Bool
+    public var database: DatabaseContent
+    /// "1.14" etc. for custom dumps.
+    public var dumpVersion: String?
+    /// Rows per table ("schema.table") counted in the dump's data blocks.
+    public var tableRows: [String: Int64] = [:]
+    public var configFiles = 0
+    public var hasMQTT = false
+    /// SHA-256 of the archive file itself.
+    public var sha256 = ""
+    /// "ok", "missing" or "mismatch".
+    public var sidecar = "missing"
+    /// Things worth saying that are not damage (e.g. "legacy archive: no checksums").
+    public var notes: [String] = []
+}
+
+/// Reads an archive end to end and checks everything it can: gzip CRCs and sizes, tar
+/// checksums, safe entry names and links, the manifest's SHA-256s and sizes, the dump's
+/// structure and row counts, and the `.sha256` sidecar.
+public enum ArchiveInspector {
+    /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
+    ///   naming every problem found.
+    public static func inspect(_ path: String) throws -> ArchiveInspection {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SnapError(.inputNotFound, "archive \(path) not found")
+        }
+        var failures: [String] = []
+        var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
+        var hashes: [String: (size: Int64, sha256: String)] = [:]
+        var seenTop: String?
+        do {
+            let reader = try TarGzReader(path: path)
+            while let entry = try reader.next() {
+                let name = entry.metadata.name
+                try ArchivePath.checkRelative(name)
+                let components = name.split(separator: "/").map(String.init)
+                guard let top = components.first else { continue }
+                if let seenTop, seenTop != top {
+                    throw SnapError(.damagedArchive, "\(path): entry \(name) lies outside the archive's top directory \(seenTop)/")
+                }
+                seenTop = top
+                let relative = components.dropFirst().joined(separator: "/")
+                switch entry.metadata.kind {
+                case .directory:
+                    continue
+                case .symlink(let target):
+                    try checkLink(name: relative, target: target, archive: path)
+                    continue
+                case .hardlink(let target):
+                    throw SnapError(.damagedArchive, "\(path): entry \(name) is a hard link (to \(target)); archives with hard links are refused")
+                case .other(let flag):
+                    throw SnapError(.damagedArchive, "\(path): entry \(name) is a special file (type '\(Character(UnicodeScalar(flag)))'); device nodes and FIFOs are refused")
+                case .file:
+                    break
+                }
+                var hasher = SHA256()
+                var size: Int64 = 0
+                let source: CustomArchiveDecoder.Source = { buffer in
+                    let n = try reader.read(into: buffer)
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    size += Int64(n)
+                    return n
+                }
+                switch relative {
+                case "manifest.json":
+                    var bytes: [UInt8] = []
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+                    defer { buffer.deallocate() }
+                    while true {
+                        let n = try source(buffer)
+                        if n == 0 { break }
+                        bytes.append(contentsOf: buffer[0..<n])
+                        if bytes.count > 32 << 20 { throw SnapError(.damagedArchive, "\(path): manifest.json is larger than 32 MiB") }
+                    }
+                    inspection.manifest = try Manifest.decode(bytes)
+                case "db/database.dump":
+                    inspection.database = .customDump
+                    let decoder = CustomArchiveDecoder(source: source)
+                    do {
+                        let (version, rows) = try checkDump(decoder)
+                        inspection.dumpVersion = version
+                        inspection.tableRows = rows
+                    } catch let error as DumpError {
+                        failures.append("db/database.dump: \(error.message)")
+                    }
+                    try drain(source)
+                case "db/database.sql":
+                    inspection.database = .plainSQL
+                    try drain(source)
+                default:
+                    if relative.hasPrefix("config/") { inspection.configFiles += 1 }
+                    if relative == "mqtt/retained.json" { inspection.hasMQTT = true }
+                    try drain(source)
+                }
+                hashes[relative] = (size, Self.hex(hasher.finalize()))
+            }
+            try reader.finishVerification()
+        } catch let error as ArchiveError {
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+        }
+        guard let top = seenTop else { throw SnapError(.damagedArchive, "\(path) holds no entries") }
+        inspection.topDirectory = top
+
+        // The manifest's promises.
+        if let manifest = inspection.manifest {
+            inspection.isLegacy = manifest.format_version == nil
+            for file in manifest.files ?? [] {
+                guard let found = hashes[file.path] else {
+                    failures.append("\(file.path) is listed in manifest.json but missing from the archive")
+                    continue
+                }
+                if found.size != file.size { failures.append("\(file.path) has \(found.size) bytes, manifest.json says \(file.size)") }
+                if found.sha256 != file.sha256 { failures.append("\(file.path) does not match its SHA-256 in manifest.json") }
+            }
+            if let tables = manifest.database?.tables, inspection.database == .customDump {
+                for table in tables {
+                    let key = "\(table.schema).\(table.name)"
+                    let counted = inspection.tableRows[key]
+                    if counted != table.rows {
+                        failures.append("table \(key) has \(counted.map(String.init) ?? "no") rows in db/database.dump, manifest.json says \(table.rows)")
+                    }
+                }
+            }
+            if manifest.contents.database && inspection.database == .none && !inspection.isLegacy {
+                failures.append("manifest.json says the archive holds the database, but db/database.dump is missing")
+            }
+        } else {
+            inspection.isLegacy = true
+            failures.append("manifest.json is missing")
+        }
+        if inspection.isLegacy {
+            inspection.notes.append("made by the old backup scripts: no per-file checksums or row counts to compare")
+        }
+
+        // The sidecar.
+        inspection.sha256 = try BackupJob.sha256(ofFile: path)
+        if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) {
+            let recorded = text.split(separator: " ").first.map(String.init) ?? ""
+            if recorded == inspection.sha256 {
+                inspection.sidecar = "ok"
+            } else {
+                inspection.sidecar = "mismatch"
+                failures.append("\((path as NSString).lastPathComponent).sha256 does not match the archive (recorded \(recorded.prefix(16))..., actual \(inspection.sha256.prefix(16))...)")
+            }
+        }
+        if !failures.isEmpty {
+            throw SnapError(.damagedArchive, "\(path) failed verification:\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
+        }
+        return inspection
+    }
+
+    /// A link may point only inside the archive's config tree.
+    static func checkLink(name: String, target: String, archive: String) throws {
+        guard name.hasPrefix("config/"), !target.hasPrefix("/") else {
+            throw SnapError(.damagedArchive, "\(archive): link \(name) -> \(target) leaves the room's config tree; refusing the archive")
+        }
+        var stack = name.split(separator: "/").dropLast().map(String.init)
+        for part in target.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." {
+                stack.popLast()
+                if stack.isEmpty {
+                    throw SnapError(.damagedArchive, "\(archive): link \(name) -> \(target) leaves the room's config tree; refusing the archive")
+                }
+            } else {
+                stack.append(String(part))
+            }
+        }
+    }
+
+    /// Walks the dump: header, TOC, then every block; counts rows per table.
+    static func checkDump(_ decoder: CustomArchiveDecoder) throws -> (String, [String: Int64]) {
+        let header = try decoder.readHeader()
+        let toc = try decoder.readTOC()
+        var byId: [Int32: TOCEntry] = [:]
+        for entry in toc { byId[entry.dumpId] = entry }
+        var rows: [String: Int64] = [:]
+        var seen = Set<Int32>()
+        while let block = try decoder.nextBlock() {
+            guard let entry = byId[block.dumpId], entry.hadDumper else {
+                throw DumpError(.corrupt, "a data block belongs to no TOC entry (id \(block.dumpId))")
+            }
+            guard seen.insert(block.dumpId).inserted else {
+                throw DumpError(.corrupt, "two data blocks for \(entry.desc) \(entry.tag)")
+            }
+            if block.isBlobs {
+                try decoder.skipBlock(isBlobs: true)
+                continue
+            }
+            var counter = RowCounter()
+            try decoder.readTableData { counter.feed($0) }
+            if entry.desc == "TABLE DATA" { rows["\(entry.namespace ?? "").\(entry.tag)"] = counter.rows }
+        }
+        let missing = toc.filter { $0.hadDumper && !seen.contains($0.dumpId) }
+        if let first = missing.first {
+            throw DumpError(.truncated, "no data block for \(first.desc) \(first.tag): the dump is incomplete")
+        }
+        return ("\(header.version)", rows)
+    }
+
+    static func drain(_ source: CustomArchiveDecoder.Source) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { buffer.deallocate() }
+        while try source(buffer) > 0 {}
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Counts COPY text rows: lines up to the `\.` end marker.
+struct RowCounter {
+    private(set) var lines: Int64 = 0
+    private var tail: [UInt8] = []
+
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard var cursor = bytes.baseAddress else { return }
+        let end = cursor + bytes.count
+        while cursor < end, let hit = memchr(cursor, 0x0A, end - cursor) {
+            lines += 1
+            cursor = UnsafeRawPointer(hit) + 1
+        }
+        tail.append(contentsOf: bytes.suffix(8))
+        if tail.count > 8 { tail.removeFirst(tail.count - 8) }
+    }
+
+    /// Lines minus the end marker and the blank lines after it.
+    var rows: Int64 {
+        let text = String(decoding: tail, as: UTF8.self)
+        // The marker counts only at the start of a line (a value may end in an escaped "\\.").
+        if text.hasSuffix("\n\\.\n\n\n") || text == "\\.\n\n\n" { return lines - 3 }
+        if text.hasSuffix("\n\\.\n") || text == "\\.\n" { return lines - 1 }
+        return lines
+    }
+}

@@ -1,0 +1,524 @@
+import ArchiveWriter
+import Foundation
+import PGDump
+import PGWire
+
+/// What to restore and how (DESIGN.md "Restore flow").
+public struct RestoreRequest: Sendable {
+    public var settings: RoomSettings
+    public var archive: String
+    public var roomControl: RoomControlMode = .auto
+    public var readyTimeout: Double = 60
+    public var waitForReady = true
+    public var restoreDatabase = true
+    public var restoreConfig = true
+    public var dryRun = false
+    public var jobs = 2
+    public var now = Date()
+
+    public init(settings: RoomSettings, archive: String) {
+        self.settings = settings
+        self.archive = archive
+    }
+}
+
+/// What a restore did (`--json` prints it).
+public struct RestoreResult: Codable, Sendable {
+    public var room: String
+    public var archive: String
+    public var dry_run: Bool
+    public var database: String?
+    public var previous_database: String?
+    public var dropped_databases: [String]
+    public var config_dir: String?
+    public var previous_config_dir: String?
+    public var tables: [String: Int64]
+    public var rows_restored: Int64
+    public var rows_after_swap: Int64?
+    public var room_control: String
+    public var restarted: Bool
+    public var ready: Bool?
+    public var duration_seconds: Double
+    public var warnings: [String]
+    /// Non-empty when the restore finished but something needs a human (exit 75).
+    public var attention: [String]
+    public var plan: [String]
+}
+
+public enum RestoreEvent: Sendable {
+    case warning(String)
+    case step(String)
+    case progress(RestoreProgress)
+}
+
+/// Restores a room: verify, staging restore while the room runs, atomic swap, restart, wait.
+public final class RestoreJob {
+    private let request: RestoreRequest
+    private let events: (RestoreEvent) -> Void
+    /// Asked once with the plan; returns true to go ahead. The CLI prompts or honours --force.
+    private let confirm: ([String], [String]) throws -> Bool
+    private var warnings: [String] = []
+
+    public init(
+        _ request: RestoreRequest, events: @escaping (RestoreEvent) -> Void = { _ in },
+        confirm: @escaping (_ plan: [String], _ warnings: [String]) throws -> Bool
+    ) {
+        self.request = request
+        self.events = events
+        self.confirm = confirm
+    }
+
+    private func warn(_ message: String) {
+        warnings.append(message)
+        events(.warning(message))
+    }
+
+    public func run() throws -> RestoreResult {
+        let started = Date()
+        let settings = request.settings
+        let room = settings.room
+        settings.warnings.forEach(warn)
+
+        // 1. Verify the whole archive before touching anything.
+        events(.step("verifying \(request.archive)"))
+        let inspection = try ArchiveInspector.inspect(request.archive)
+        inspection.notes.forEach { warn($0) }
+        if let archived = inspection.manifest?.room_name, archived != room {
+            warn("the archive belongs to room '\(archived)', not '\(room)'")
+        }
+        let restoreDatabase = request.restoreDatabase && inspection.database != .none
+        if request.restoreDatabase && inspection.database == .plainSQL {
+            throw SnapError(.failure, "\(request.archive) holds a plain-SQL dump (db/database.sql) from the old scripts; restoring those arrives with the schema-fidelity work — use --no-db to restore its config only")
+        }
+        let configDir = settings.roomDirectory
+        let restoreConfig = request.restoreConfig && inspection.configFiles > 0
+        if request.restoreConfig && inspection.configFiles == 0 {
+            warn("the archive holds no config files; the config directory is left as it is")
+        }
+
+        // 2. PostgreSQL must answer (starting a stopped room container if we control it).
+        let control = try resolveRoomControl()
+        var maintenance: Connection?
+        if restoreDatabase {
+            maintenance = try connectMaintenance(control: control)
+        }
+
+        // 3. The plan, and confirmation.
+        let stamp = Self.stamp(request.now)
+        let live = settings.pgDatabase
+        let staging = Self.databaseName(live, suffix: "_restore_\(stamp)")
+        let previous = Self.databaseName(live, suffix: "_pre_restore_\(stamp)")
+        let liveExists = try maintenance.map { try Self.databaseExists($0, live) } ?? false
+        var plan: [String] = []
+        let manifest = inspection.manifest
+        plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
+        if restoreDatabase {
+            plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) while the room runs, then swap it in as \(live)"
+                + (liveExists ? " (the current one is kept as \(previous))" : " (no database \(live) exists yet)"))
+        } else {
+            plan.append("database: left as it is")
+        }
+        if restoreConfig {
+            plan.append("config: replace \(configDir)" + (FileManager.default.fileExists(atPath: configDir) ? " (the current one is kept as \(configDir).pre-restore.\(stamp))" : ""))
+        } else {
+            plan.append("config: left as it is")
+        }
+        plan.append("room: \(control == .none ? "not restarted (room control: none)" : "restarted via \(control.rawValue)")")
+        if request.dryRun {
+            return RestoreResult(
+                room: room, archive: request.archive, dry_run: true, database: restoreDatabase ? live : nil,
+                previous_database: nil, dropped_databases: [], config_dir: restoreConfig ? configDir : nil,
+                previous_config_dir: nil, tables: [:], rows_restored: 0, rows_after_swap: nil,
+                room_control: control.rawValue, restarted: false, ready: nil,
+                duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: [], plan: plan)
+        }
+        guard try confirm(plan, warnings) else {
+            throw SnapError(.failure, "restore cancelled; nothing was changed")
+        }
+
+        // 4. Staging restore while the room keeps running.
+        var tables: [String: Int64] = [:]
+        if restoreDatabase, let maintenance {
+            events(.step("restoring into staging database \(staging)"))
+            tables = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
+        }
+
+        // 5. Swap the database.
+        var dropped: [String] = []
+        var previousDatabase: String?
+        if restoreDatabase, let maintenance {
+            events(.step("swapping \(staging) in as \(live)"))
+            previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
+            dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
+        }
+
+        // 6. Swap the config directory; undo the database swap if that fails.
+        var previousConfig: String?
+        if restoreConfig {
+            events(.step("replacing \(configDir)"))
+            do {
+                previousConfig = try swapConfig(inspection: inspection, configDir: configDir, stamp: stamp)
+            } catch {
+                if let maintenance, let previousDatabase {
+                    undoDatabaseSwap(maintenance, live: live, staging: staging, previous: previousDatabase)
+                } else if let maintenance, restoreDatabase {
+                    try? maintenance.execute("ALTER DATABASE \(quoteIdentifier(live)) RENAME TO \(quoteIdentifier(staging))")
+                    try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+                }
+                throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database swap was undone, so the room is as it was")
+            }
+        }
+
+        // 7. Restart the room at once.
+        var restarted = false
+        var attention: [String] = []
+        do {
+            switch control {
+            case .docker:
+                try DockerEngine().restart(settings.container)
+                restarted = true
+            case .systemd:
+                try SystemdUnit(room: room).run("restart")
+                restarted = true
+            case .auto, .none:
+                break
+            }
+        } catch {
+            attention.append("the room could not be restarted: \(error) — restart it by hand")
+        }
+
+        // Rows the old orchestrator wrote into the restored database after the swap.
+        var rowsAfterSwap: Int64?
+        if restoreDatabase, let restoredEvents = tables["public.events"] {
+            let connection = try? Connection(settings.connection)
+            if let row = try? connection?.query("SELECT count(*) FROM public.events").first,
+               let now = try? row.get(0, as: Int64.self) {
+                rowsAfterSwap = max(0, now - restoredEvents)
+            }
+        }
+
+        // 9. Wait for /ready.
+        var ready: Bool?
+        if request.waitForReady {
+            events(.step("waiting for http://\(settings.host):\(settings.apiPort)/ready"))
+            ready = waitForReady(host: settings.host, port: settings.apiPort, timeout: request.readyTimeout)
+            if ready == false {
+                attention.append("the room did not answer /ready with 200 on port \(settings.apiPort) within \(Int(request.readyTimeout)) s; the data is restored — check the room's logs")
+            }
+        }
+
+        return RestoreResult(
+            room: room, archive: request.archive, dry_run: false, database: restoreDatabase ? live : nil,
+            previous_database: previousDatabase, dropped_databases: dropped,
+            config_dir: restoreConfig ? configDir : nil, previous_config_dir: previousConfig, tables: tables,
+            rows_restored: tables.values.reduce(0, +), rows_after_swap: rowsAfterSwap,
+            room_control: control.rawValue, restarted: restarted, ready: ready,
+            duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan)
+    }
+
+    // MARK: - Steps
+
+    private func resolveRoomControl() throws -> RoomControlMode {
+        switch request.roomControl {
+        case .auto:
+            guard isLocalHost(request.settings.host) else { return .none }
+            let docker = DockerEngine()
+            guard docker.answers, (try? docker.state(request.settings.container)) != nil else { return .none }
+            return .docker
+        case .docker:
+            let docker = DockerEngine()
+            guard try docker.state(request.settings.container) != nil else {
+                throw SnapError(.unreachable, Self.runbook(request.settings))
+            }
+            return .docker
+        case .systemd, .none:
+            return request.roomControl
+        }
+    }
+
+    private func connectMaintenance(control: RoomControlMode) throws -> Connection {
+        let settings = request.settings
+        do {
+            return try Connection(settings.maintenanceConnection)
+        } catch let error as PGError where error.code == .connectionRefused && control == .docker {
+            let docker = DockerEngine()
+            guard let state = try docker.state(settings.container) else { throw SnapError(.unreachable, Self.runbook(settings)) }
+            if !state.running {
+                events(.step("starting the stopped container \(settings.container)"))
+                try docker.start(settings.container)
+            }
+            let deadline = Date().addingTimeInterval(max(request.readyTimeout, 30))
+            while Date() < deadline {
+                if let connection = try? Connection(settings.maintenanceConnection) { return connection }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            throw error
+        }
+    }
+
+    static func runbook(_ settings: RoomSettings) -> String {
+        """
+        the room's container \(settings.container) does not exist, so there is no database to restore into.
+        Recovery: start the room once with the Sentient Engine's start script (it creates an empty database),
+        then run this restore again.
+        """
+    }
+
+    /// Creates the staging database, restores the dump into it, checks row counts. On any
+    /// failure the staging database is dropped and nothing else has changed.
+    private func restoreStaging(
+        _ maintenance: Connection, live: String, liveExists: Bool, staging: String, inspection: ArchiveInspection
+    ) throws -> [String: Int64] {
+        var create = "CREATE DATABASE \(quoteIdentifier(staging)) TEMPLATE template0"
+        if liveExists {
+            let row = try maintenance.query("""
+                SELECT pg_catalog.pg_get_userbyid(datdba), pg_catalog.pg_encoding_to_char(encoding), datcollate, datctype
+                FROM pg_catalog.pg_database WHERE datname = $1
+                """, [live]).rows[0]
+            create += " OWNER \(quoteIdentifier(try row.get(0))) ENCODING \(quoteLiteral(try row.get(1)))"
+                + " LC_COLLATE \(quoteLiteral(try row.get(2))) LC_CTYPE \(quoteLiteral(try row.get(3)))"
+        }
+        do {
+            try maintenance.execute(create)
+        } catch let error as PGError {
+            throw SnapError(.failure, "cannot create the staging database \(staging): \(error.serverMessage) — the PostgreSQL user needs CREATEDB (nothing was changed)")
+        }
+        do {
+            var options = RestoreOptions()
+            options.jobs = request.jobs
+            let engine = RestoreEngine(target: request.settings.connection.with(database: staging), options: options)
+            let reader = try TarGzReader(path: request.archive)
+            let dumpName = "\(inspection.topDirectory)/db/database.dump"
+            while let entry = try reader.next(), entry.metadata.name != dumpName {}
+            let decoder = CustomArchiveDecoder { try reader.read(into: $0) }
+            let stats = try engine.restore(from: decoder) { [events] progress in events(.progress(progress)) }
+            for table in inspection.manifest?.database?.tables ?? [] {
+                let key = "\(table.schema).\(table.name)"
+                guard stats.rows[key] == table.rows else {
+                    throw SnapError(.failure, "table \(key) has \(stats.rows[key] ?? 0) rows after the staging restore, the archive says \(table.rows)")
+                }
+            }
+            return stats.rows
+        } catch {
+            try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+            throw Self.nothingChanged(error)
+        }
+    }
+
+    /// Wraps a failure before the swap: the message says the room is untouched.
+    static func nothingChanged(_ error: Error) -> Error {
+        let message = "\(error)"
+        if let snap = error as? SnapError { return SnapError(snap.code, snap.message + " (the staging database was dropped; nothing was changed)") }
+        if let pg = error as? PGError {
+            var copy = pg
+            copy.message += " (the staging database was dropped; nothing was changed)"
+            return copy
+        }
+        return SnapError(.failure, message + " (the staging database was dropped; nothing was changed)")
+    }
+
+    /// Blocks connections to the live database, renames it aside, renames staging in,
+    /// allows connections again. Retries when a session slips in; undoes on failure.
+    private func swapDatabase(
+        _ maintenance: Connection, live: String, liveExists: Bool, staging: String, previous: String
+    ) throws -> String? {
+        let qLive = quoteIdentifier(live), qStaging = quoteIdentifier(staging), qPrevious = quoteIdentifier(previous)
+        if !liveExists {
+            try retry { try maintenance.execute("ALTER DATABASE \(qStaging) RENAME TO \(qLive)") }
+            return nil
+        }
+        try maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS false")
+        do {
+            try retry {
+                _ = try maintenance.query("""
+                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+                    WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()
+                    """, [live])
+                try maintenance.execute("ALTER DATABASE \(qLive) RENAME TO \(qPrevious)")
+            }
+        } catch {
+            try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
+            try? maintenance.execute("DROP DATABASE IF EXISTS \(qStaging) WITH (FORCE)")
+            throw SnapError(.failure, "could not take the live database \(live) offline (\(error)); it was left in place and the staging database dropped — nothing was changed")
+        }
+        do {
+            try retry { try maintenance.execute("ALTER DATABASE \(qStaging) RENAME TO \(qLive)") }
+        } catch {
+            try? maintenance.execute("ALTER DATABASE \(qPrevious) RENAME TO \(qLive)")
+            try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
+            try? maintenance.execute("DROP DATABASE IF EXISTS \(qStaging) WITH (FORCE)")
+            throw SnapError(.failure, "could not rename the staging database into place (\(error)); the live database was put back — nothing was changed")
+        }
+        try maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
+        try maintenance.execute("ALTER DATABASE \(qPrevious) ALLOW_CONNECTIONS true")
+        return previous
+    }
+
+    private func undoDatabaseSwap(_ maintenance: Connection, live: String, staging: String, previous: String) {
+        let qLive = quoteIdentifier(live)
+        try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS false")
+        _ = try? maintenance.query("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", [live])
+        try? retry { try maintenance.execute("ALTER DATABASE \(qLive) RENAME TO \(quoteIdentifier(staging))") }
+        try? maintenance.execute("ALTER DATABASE \(quoteIdentifier(previous)) RENAME TO \(qLive)")
+        try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+    }
+
+    /// Keeps the newest pre-restore database, drops older ones.
+    private func dropOlderPreRestore(_ maintenance: Connection, live: String, keep: String?) -> [String] {
+        let prefix = live + "_pre_restore_"
+        guard let rows = try? maintenance.query(
+            "SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC", [prefix])
+        else { return [] }
+        let names = rows.rows.compactMap { $0[0] }
+        let keepName = keep ?? names.first
+        var dropped: [String] = []
+        for name in names where name != keepName {
+            if (try? maintenance.execute("DROP DATABASE \(quoteIdentifier(name)) WITH (FORCE)")) != nil {
+                dropped.append(name)
+            }
+        }
+        return dropped
+    }
+
+    private func retry(_ body: () throws -> Void) throws {
+        var lastError: Error?
+        for attempt in 0..<8 {
+            do {
+                try body()
+                return
+            } catch let error as PGError where error.sqlState == "55006" {
+                lastError = error
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt + 1))
+            }
+        }
+        throw lastError!
+    }
+
+    /// Extracts config/ into a sibling temp dir, then renames the current dir aside and the
+    /// new one into place. Keeps the three newest pre-restore dirs.
+    private func swapConfig(inspection: ArchiveInspection, configDir: String, stamp: String) throws -> String? {
+        let parent = (configDir as NSString).deletingLastPathComponent
+        let room = (configDir as NSString).lastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let temp = (parent as NSString).appendingPathComponent(".\(room).restore-\(stamp)")
+        try? FileManager.default.removeItem(atPath: temp)
+        do {
+            try ConfigExtractor.extract(archive: request.archive, top: inspection.topDirectory, into: temp)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw error
+        }
+        var previous: String?
+        if FileManager.default.fileExists(atPath: configDir) {
+            let aside = "\(configDir).pre-restore.\(stamp)"
+            guard rename(configDir, aside) == 0 else {
+                try? FileManager.default.removeItem(atPath: temp)
+                throw SnapError(.ioFailure, "cannot move \(configDir) aside: \(String(cString: strerror(errno)))")
+            }
+            previous = aside
+        }
+        guard rename(temp, configDir) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if let previous { rename(previous, configDir) }
+            try? FileManager.default.removeItem(atPath: temp)
+            throw SnapError(.ioFailure, "cannot move the restored config into \(configDir): \(reason)")
+        }
+        // Keep the three newest pre-restore dirs.
+        let prefix = "\(room).pre-restore."
+        let old = ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [])
+            .filter { $0.hasPrefix(prefix) }.sorted(by: >)
+        for name in old.dropFirst(3) {
+            try? FileManager.default.removeItem(atPath: (parent as NSString).appendingPathComponent(name))
+        }
+        return previous
+    }
+
+    // MARK: - Names
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd_HHmmss"
+        return formatter.string(from: date)
+    }
+
+    /// `<db><suffix>`, shortened with a hash of the full name when over 63 bytes.
+    static func databaseName(_ base: String, suffix: String) -> String {
+        let full = base + suffix
+        guard full.utf8.count > 63 else { return full }
+        var hash: UInt32 = 2_166_136_261
+        for byte in full.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let tag = "_" + String(hash, radix: 16)
+        var prefix = base
+        while (prefix + tag + suffix).utf8.count > 63 { prefix.removeLast() }
+        return prefix + tag + suffix
+    }
+
+    static func databaseExists(_ connection: Connection, _ name: String) throws -> Bool {
+        try connection.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [name]).count > 0
+    }
+}
+
+/// Writes the `config/` part of an archive into a directory, safely: names were checked by
+/// the inspection; files are created with O_EXCL, links only inside the tree.
+enum ConfigExtractor {
+    static func extract(archive: String, top: String, into root: String) throws {
+        let prefix = "\(top)/config/"
+        guard mkdir(root, 0o700) == 0 else {
+            throw SnapError(.ioFailure, "cannot create \(root): \(String(cString: strerror(errno)))")
+        }
+        var directoryModes: [(String, UInt32, Int64)] = []
+        let reader = try TarGzReader(path: archive)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { buffer.deallocate() }
+        while let entry = try reader.next() {
+            let name = entry.metadata.name
+            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else { continue }
+            let relative = String(name.dropFirst(prefix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            if relative.isEmpty {
+                directoryModes.append((root, entry.metadata.mode, entry.metadata.mtime))
+                continue
+            }
+            try ArchivePath.checkRelative(relative)
+            let path = (root as NSString).appendingPathComponent(relative)
+            let mode = entry.metadata.mode & 0o777
+            switch entry.metadata.kind {
+            case .directory:
+                if mkdir(path, 0o700) != 0 && errno != EEXIST {
+                    throw SnapError(.ioFailure, "cannot create \(path): \(String(cString: strerror(errno)))")
+                }
+                directoryModes.append((path, mode, entry.metadata.mtime))
+            case .symlink(let target):
+                try ArchiveInspector.checkLink(name: "config/" + relative, target: target, archive: archive)
+                guard symlink(target, path) == 0 else {
+                    throw SnapError(.ioFailure, "cannot create link \(path): \(String(cString: strerror(errno)))")
+                }
+            case .file:
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw SnapError(.ioFailure, "cannot create \(path): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                while true {
+                    let n = try reader.read(into: buffer)
+                    if n == 0 { break }
+                    var offset = 0
+                    while offset < n {
+                        let written = write(fd, buffer.baseAddress! + offset, n - offset)
+                        guard written > 0 else { throw SnapError(.ioFailure, "cannot write \(path): \(String(cString: strerror(errno)))") }
+                        offset += written
+                    }
+                }
+                fchmod(fd, mode_t(mode))
+                var times = [timespec(tv_sec: Int(entry.metadata.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.metadata.mtime), tv_nsec: 0)]
+                futimens(fd, &times)
+            case .hardlink, .other:
+                throw SnapError(.damagedArchive, "\(archive): entry \(name) is not a file, directory or link")
+            }
+        }
+        // Directory modes last: a read-only directory would refuse its own contents.
+        for (path, mode, mtime) in directoryModes.reversed() {
+            chmod(path, mode_t(mode & 0o777))
+            var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, 0)
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+extension RoomControlMode: ExpressibleByArgument {}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a room from an archive: verify, staging restore, atomic swap, restart, wait for /ready.",
+        discussion: """
+            The whole archive is verified first; a damaged or unsafe archive is refused before
+            anything changes. The database is restored into a staging database while the room
+            keeps running, then swapped in with connections blocked (the old one is kept as
+            <db>_pre_restore_<ts>), the config directory is swapped (the old one is kept as
+            <room>.pre-restore.<ts>), the room is restarted and /ready is awaited. Any failure
+            before the swap leaves the room exactly as it was.
+
+            EXAMPLES:
+              sentient-snap restore pharaohs /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
+              sentient-snap restore pharaohs ARCHIVE --dry-run
+              sentient-snap restore clockwork ARCHIVE --pg-port 5433 --room-control none --no-wait --force
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "Room name (letters, digits, '_' and '-').")
+    var room: String
+
+    @Argument(help: "The archive (.tar.gz) to restore.")
+    var archive: String
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "Skip the confirmation prompt.")
+    var force = false
+
+    @Option(name: .customLong("maintenance-db"), help: "Database to connect to for CREATE/RENAME DATABASE (default: postgres).")
+    var maintenanceDB: String?
+
+    @Option(name: .customLong("room-control"), help: "How to restart the room: auto, docker, systemd or none (default: auto).")
+    var roomControl: RoomControlMode = .auto
+
+    @Option(help: "Container name (default: sentient-<room>).")
+    var container: String?
+
+    @Option(name: .customLong("ready-timeout"), help: "Seconds to wait for /ready (default: 60).")
+    var readyTimeout: Double = 60
+
+    @Flag(name: .customLong("no-wait"), help: "Do not wait for /ready.")
+    var noWait = false
+
+    @Flag(name: .customLong("no-config"), help: "Leave the config directory as it is.")
+    var noConfig = false
+
+    @Flag(name: .customLong("no-db"), help: "Leave the database as it is.")
+    var noDB = false
+
+    @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
+    var dryRun = false
+
+    @Option(help: "Parallel connections for indexes and constraints (default: 2).")
+    var jobs: Int = 2
+
+    @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
+    var allowRoot = false
+
+    func validate() throws {
+        do {
+            try RoomSettings.validateRoomName(room)
+        } catch let error as SnapError {
+            throw ValidationError(error.message)
+        }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 64.") }
+        guard readyTimeout > 0 else { throw ValidationError("--ready-timeout must be positive.") }
+        if noConfig && noDB { throw ValidationError("--no-config and --no-db together leave nothing to restore.") }
+        if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
+    }
+
+    func run() throws {
+        try checkRoot(allowRoot: allowRoot, command: "restore")
+        try runReportingErrors {
+            var flags = connection.flags
+            flags.maintenanceDatabase = maintenanceDB
+            flags.container = container
+            let settings = try RoomSettings.resolve(room: room, flags: flags)
+            var request = RestoreRequest(settings: settings, archive: archive)
+            request.roomControl = roomControl
+            request.readyTimeout = readyTimeout
+            request.waitForReady = !noWait
+            request.restoreConfig = !noConfig
+            request.restoreDatabase = !noDB
+            request.dryRun = dryRun
+            request.jobs = jobs
+            let quiet = output.quiet || output.json
+            let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            let job = RestoreJob(request, events: { event in
+                switch event {
+                case .warning(let message):
+                    progress.clear()
+                    if !output.quiet { FileHandle.standardError.write(Data("sentient-snap: warning: \(message)\n".utf8)) }
+                case .step(let text):
+                    progress.clear()
+                    if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+                case .progress(.data(let table, let rows, let bytes)):
+                    progress.update("loading \(table): \(formatCount(rows)) rows, \(formatBytes(bytes))")
+                case .progress(.postData(let done, let total)):
+                    progress.update("indexes and constraints: \(done)/\(total)")
+                case .progress:
+                    break
+                }
+            }, confirm: { plan, _ in
+                if force { return true }
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw SnapError(.usage, "restore replaces room \(room)'s data and needs confirmation, but stdin is not a terminal: pass --force to proceed without asking")
+                }
+                FileHandle.standardError.write(Data(("This restore will:\n" + plan.map { "  - \($0)\n" }.joined() + "Proceed? [y/N] ").utf8))
+                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+                return answer == "y" || answer == "yes"
+            })
+            let result = try job.run()
+            progress.clear()
+            if output.json {
+                print(try jsonString(result))
+            } else if !output.quiet {
+                if result.dry_run {
+                    print("Dry run: nothing was changed. The restore would:\n" + result.plan.map { "  - \($0)" }.joined(separator: "\n"))
+                } else {
+                    var lines = ["Restored room \(result.room) from \(result.archive)"]
+                    if let database = result.database {
+                        lines.append("  database  \(database): \(formatCount(result.rows_restored)) rows in \(result.tables.count) tables"
+                            + (result.previous_database.map { " (previous kept as \($0))" } ?? ""))
+                    }
+                    if let dropped = result.dropped_databases.first { lines.append("  dropped   older pre-restore database(s): \(result.dropped_databases.joined(separator: ", "))"); _ = dropped }
+                    if let config = result.config_dir {
+                        lines.append("  config    \(config)" + (result.previous_config_dir.map { " (previous kept as \($0))" } ?? ""))
+                    }
+                    if let after = result.rows_after_swap, after > 0 {
+                        lines.append("  note      \(after) event(s) arrived after the swap, before the restart")
+                    }
+                    lines.append("  room      " + (result.restarted ? "restarted via \(result.room_control)" : "not restarted (room control: \(result.room_control))"))
+                    if let ready = result.ready { lines.append("  ready     " + (ready ? "yes" : "NO")) }
+                    lines.append("  took      \(String(format: "%.1f", result.duration_seconds)) s")
+                    print(lines.joined(separator: "\n"))
+                }
+            }
+            if !result.attention.isEmpty {
+                for item in result.attention { FileHandle.standardError.write(Data("sentient-snap: attention: \(item)\n".utf8)) }
+                throw ExitCode(ExitStatus.attention)
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check an archive end to end without changing anything.",
+        discussion: """
+            Reads the whole archive: gzip CRCs and sizes, tar checksums, safe entry names and
+            links, every SHA-256 and size in manifest.json, the structure and row counts of
+            db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold.
+
+            EXAMPLES:
+              sentient-snap verify /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
+              sentient-snap verify ARCHIVE --json
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "The archive (.tar.gz) to check.")
+    var archive: String
+
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        var archive: String
+        var ok: Bool
+        var room: String?
+        var legacy: Bool
+        var database: String
+        var dump_version: String?
+        var tables: [String: Int64]
+        var config_files: Int
+        var sha256: String
+        var sidecar: String
+        var notes: [String]
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let inspection = try ArchiveInspector.inspect(archive)
+            let report = Report(
+                archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
+                database: inspection.database.rawValue, dump_version: inspection.dumpVersion,
+                tables: inspection.tableRows, config_files: inspection.configFiles, sha256: inspection.sha256,
+                sidecar: inspection.sidecar, notes: inspection.notes)
+            if output.json {
+                print(try jsonString(report))
+            } else if !output.quiet {
+                let rows = inspection.tableRows.values.reduce(0, +)
+                print("""
+                    OK \(archive)
+                      room      \(report.room ?? "?")\(report.legacy ? " (made by the old scripts)" : "")
+                      database  \(report.database)\(report.dump_version.map { " \($0)" } ?? ""): \(inspection.tableRows.count) tables, \(formatCount(rows)) rows
+                      config    \(report.config_files) files
+                      sha256    \(report.sha256) (sidecar: \(report.sidecar))
+                    """)
+                for note in report.notes { print("  note      \(note)") }
+            }
+        }
+    }
+}
