@@ -151,3 +151,41 @@ public struct MD5: Sendable {
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
 }
+
+// MARK: - Built products
+
+/// The path of an executable product built alongside the tests (e.g. "snap-probe",
+/// "sentient-snap").
+///
+/// Looks, in order: at the environment variable `override` when given and set; in the directory
+/// of the running test binary and its ancestors (SwiftPM puts all products of one build
+/// configuration in one directory such as `.build/x86_64-unknown-linux-gnu/debug/`, and the
+/// test binary is `<that dir>/<package>PackageTests.xctest`; on macOS it is inside the
+/// .xctest bundle, hence the ancestors); then at `.build/debug/<name>` under the current
+/// directory (`swift test` runs from the package root).
+/// - Throws: `HarnessError` naming the places searched; build with `swift build --build-tests`.
+public func builtExecutable(_ name: String, override: String? = nil) throws -> String {
+    let env = ProcessInfo.processInfo.environment
+    if let override, let path = env[override], !path.isEmpty {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw HarnessError("\(override)=\(path) is not an executable file")
+        }
+        return path
+    }
+    var searched: [String] = []
+    let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? Bundle.main.executablePath ?? CommandLine.arguments.first ?? ""
+    var dir = URL(fileURLWithPath: selfPath).deletingLastPathComponent()
+    for _ in 0..<5 where dir.path != "/" {
+        let candidate = dir.appendingPathComponent(name).path
+        searched.append(candidate)
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = FileManager.default.currentDirectoryPath + "/.build/debug/" + name
+    searched.append(fallback)
+    if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
+    throw HarnessError(
+        "cannot find the built \(name) (looked at \(searched.joined(separator: ", "))):"
+            + " run `swift build --build-tests` first" + (override.map { ", or set \($0)" } ?? ""))
+}

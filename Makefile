@@ -1,0 +1,61 @@
+# sentient-snap — build, test and install.
+#
+#   make build     release build (.build/release/sentient-snap)
+#   make test      the whole test suite (swift-testing runs tests in parallel); non-zero on failure
+#   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
+#   make demo      run scripts/demo.sh
+#   make install   install the release binary to $(DESTDIR)$(PREFIX)/bin
+#
+# Tests start a throwaway PostgreSQL from /usr/lib/postgresql/15/bin (override with
+# SENTIENT_TEST_PG_BIN) or use a running one: SENTIENT_TEST_PG_URL=postgresql://user:pw@host:port/db.
+
+SWIFT ?= swift
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT_BUILD_FLAGS ?=
+SWIFT_TEST_FLAGS ?= --parallel
+
+# Build: libpq-dev zlib1g-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
+# (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
+# rsync and openssh-server (offsite sync).
+APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
+	pigz python3 mosquitto rsync openssh-server time
+
+.PHONY: all build test deps demo install clean
+
+all: build
+
+build:
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+test:
+	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+# Idempotent: installs only what is missing, and needs root for that.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "make deps: all packages are installed"; exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "make deps: not root, so not installing:$$missing"; \
+		echo "  run as root: apt-get update && apt-get install -y$$missing"; \
+		exit 0; \
+	fi; \
+	echo "make deps: installing$$missing"; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
+demo: build
+	@if [ -f scripts/demo.sh ]; then \
+		bash scripts/demo.sh; \
+	else \
+		echo "make demo: scripts/demo.sh does not exist yet" >&2; exit 1; \
+	fi
+
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sentient-snap" "$(DESTDIR)$(PREFIX)/bin/sentient-snap"
+
+clean:
+	rm -rf .build
