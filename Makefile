@@ -46,7 +46,7 @@ deps:
 	echo "make deps: installing$$missing"; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
-demo: build
+demo: deps build
 	@if [ -f scripts/demo.sh ]; then \
 		bash scripts/demo.sh; \
 	else \

@@ -197,6 +197,8 @@ public final class Connection {
                 // The server's own error (e.g. terminated backend) is more precise.
                 throw drainResults() ?? pgError
             }
+            // Read the COPY's final (cancelled) result so the connection is idle again.
+            _ = drainResults()
             throw error
         }
         if let error = drainResults() { throw error }

@@ -254,7 +254,7 @@ final class ReadyServer: @unchecked Sendable {
     }
 
     init(notReadyFor seconds: Double) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -270,6 +270,7 @@ final class ReadyServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         port = Int(UInt16(bigEndian: address.sin_port))
+        self.fd = fd
         let listener = fd
         Thread.detachNewThread { [self] in
             while true {
