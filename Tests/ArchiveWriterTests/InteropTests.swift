@@ -22,7 +22,8 @@ func verifyExtracted(_ root: URL, _ entries: [ExpectedEntry], tool: String) thro
         case .file:
             let expected = entry.how == .reserved ? paddedReserved(entry.content) : entry.content
             let got = try readBytes(URL(fileURLWithPath: path))
-            #expect(got == expected, "\(tool): content of \(entry.meta.name) (\(got.count) vs \(expected.count) bytes)")
+            let same = got == expected
+            #expect(same, "\(tool): content of \(entry.meta.name) (\(got.count) vs \(expected.count) bytes)")
             #expect(mode == entry.meta.mode, "\(tool): mode of \(entry.meta.name) is \(String(mode, radix: 8))")
             #expect(mtime == entry.meta.mtime, "\(tool): mtime of \(entry.meta.name)")
             inodes[entry.meta.name] = UInt64(st.st_ino)
