@@ -111,7 +111,8 @@ public final class TarGzWriter {
     deinit { abort() }
 
     /// Compressed bytes handed to the file so far (for progress).
-    public var compressedBytesWritten: Int64 { output?.offset ?? 0 }
+    public var compressedBytesWritten: Int64 { output?.offset ?? bytesWrittenAtClose }
+    private var bytesWrittenAtClose: Int64 = 0
 
     // MARK: - State
 
@@ -318,6 +319,7 @@ public final class TarGzWriter {
     /// Stops the workers and closes the file. Does not delete it (the caller does). Safe after
     /// an error; idempotent.
     public func abort() {
+        if let output { bytesWrittenAtClose = output.offset }
         output?.close()
         output = nil
     }

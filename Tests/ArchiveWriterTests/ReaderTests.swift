@@ -1,0 +1,232 @@
+@testable import ArchiveWriter
+import Foundation
+import Testing
+
+/// The entries the reader should return for what `writeArchive` wrote.
+func expectedReadBack(_ entries: [ExpectedEntry]) -> [ReadEntry] {
+    entries.map { entry in
+        ReadEntry(metadata: entry.meta, body: entry.how == .reserved ? paddedReserved(entry.content) : entry.content)
+    }
+}
+
+/// Makes a source tree for GNU tar: a long-named file, a long symlink target, a directory.
+func makeSourceTree(_ root: URL) throws -> [String: [UInt8]] {
+    let fm = FileManager.default
+    var files: [String: [UInt8]] = [:]
+    let longDir = "long-" + String(repeating: "d", count: 60)
+    let longName = "\(longDir)/" + String(repeating: "n", count: 120) + ".txt"
+    try fm.createDirectory(at: root.appendingPathComponent(longDir), withIntermediateDirectories: true)
+    files[longName] = mixedContent(100_000, seed: 11)
+    files["small/a.txt"] = Array("hello\n".utf8)
+    files["small/empty"] = []
+    try fm.createDirectory(at: root.appendingPathComponent("small"), withIntermediateDirectories: true)
+    for (name, content) in files {
+        try writeBytes(content, to: root.appendingPathComponent(name))
+    }
+    try fm.createSymbolicLink(atPath: root.appendingPathComponent("small/link").path,
+                              withDestinationPath: "../" + longName)
+    return files
+}
+
+@Suite("Reader")
+struct ReaderTests {
+    @Test("Round trip: the reader returns exactly what the writer wrote")
+    func roundTrip() throws {
+        try withTemporaryDirectory { dir in
+            let entries = sampleEntries(bigSize: 1024 * 1024 + 1, streamedSize: 700_001)
+            let archive = dir.appendingPathComponent("rt.tar.gz")
+            try writeArchive(entries, to: archive, options: .init(level: 6, workers: 2))
+            let got = try readAllEntries(archive.path)
+            let want = expectedReadBack(entries)
+            #expect(got.count == want.count)
+            for (g, w) in zip(got, want) {
+                #expect(g.metadata == w.metadata, "metadata of \(w.metadata.name)")
+                let sameBody = g.body == w.body
+                #expect(sameBody, "body of \(w.metadata.name): \(g.body.count) vs \(w.body.count) bytes")
+            }
+        }
+    }
+
+    @Test("Reading the first entry reads only the head of a large archive")
+    func readsOnlyTheHead() throws {
+        try withTemporaryDirectory { dir in
+            let archive = dir.appendingPathComponent("head.tar.gz")
+            let writer = try TarGzWriter(path: archive.path, options: .init(level: 1, workers: 2))
+            let manifest = try writer.reserveEntry(TarEntryMetadata(name: "manifest.json", mtime: 1), capacity: 8192)
+            let random = mixedContent(128 * 1024, seed: 5)
+            try writer.addStreamingFile(TarEntryMetadata(name: "db/database.dump", mtime: 1)) { sink in
+                var rng = TestRandom(seed: 77)
+                for _ in 0..<64 {  // 8 MiB of nearly incompressible data
+                    var piece = random
+                    piece.withUnsafeMutableBytes { $0.storeBytes(of: rng.next(), as: UInt64.self) }
+                    try sink.write(piece)
+                }
+            }
+            try writer.patch(manifest, content: Array("{\"format\":2}".utf8))
+            try writer.finish()
+            let fileSize = try readBytes(archive).count
+            #expect(fileSize > 4 << 20)
+
+            let reader = try TarGzReader(path: archive.path)
+            let first = try reader.next()
+            #expect(first?.metadata.name == "manifest.json")
+            let body = try reader.readAll(limit: 1 << 20)
+            #expect(body.prefix(12) == ArraySlice(Array("{\"format\":2}".utf8)))
+            #expect(reader.compressedBytesRead <= 128 * 1024, "read \(reader.compressedBytesRead) of \(fileSize) bytes")
+        }
+    }
+
+    @Test("Reads GNU tar -czf archives (GNU long names and links) in gnu and posix formats", arguments: ["gnu", "posix"])
+    func readsGNUTar(format: String) throws {
+        try withTemporaryDirectory { dir in
+            let src = dir.appendingPathComponent("src")
+            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+            let files = try makeSourceTree(src)
+            let archive = dir.appendingPathComponent("gnu.tar.gz")
+            try run("tar", ["--format=\(format)", "-czf", archive.path, "-C", src.path, "."])
+            let entries = try readAllEntries(archive.path)
+            for (name, content) in files {
+                let entry = entries.first { $0.metadata.name == "./" + name }
+                #expect(entry != nil, "\(name) missing from \(entries.map(\.metadata.name))")
+                let same = entry?.body == content
+                #expect(same, "content of \(name)")
+                #expect(entry?.metadata.kind == .file)
+            }
+            let longName = files.keys.first { $0.hasPrefix("long-") }!
+            let link = entries.first { $0.metadata.name == "./small/link" }
+            #expect(link?.metadata.kind == .symlink(target: "../" + longName))
+            #expect(entries.contains { $0.metadata.name == "./small" && $0.metadata.kind == .directory })
+        }
+    }
+
+    @Test("Reads multi-member gzip (cat a.gz b.gz), trailing zero padding; rejects trailing garbage")
+    func multiMember() throws {
+        try withTemporaryDirectory { dir in
+            let src = dir.appendingPathComponent("src")
+            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+            let files = try makeSourceTree(src)
+            let tarURL = dir.appendingPathComponent("plain.tar")
+            try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
+            let tarBytes = try readBytes(tarURL)
+            // Split the tar stream at an odd place, gzip each half, concatenate.
+            var joined: [UInt8] = []
+            for (i, range) in [0..<1000, 1000..<40_000, 40_000..<tarBytes.count].enumerated() {
+                let part = dir.appendingPathComponent("part\(i)")
+                try writeBytes(Array(tarBytes[range]), to: part)
+                joined += try run("gzip", ["-c", "-n", part.path]).stdout
+            }
+            let multi = dir.appendingPathComponent("multi.tar.gz")
+            try writeBytes(joined, to: multi)
+            let entries = try readAllEntries(multi.path)
+            for (name, content) in files {
+                let same = entries.first { $0.metadata.name == "./" + name }?.body == content
+                #expect(same, "content of \(name)")
+            }
+
+            let padded = dir.appendingPathComponent("padded.tar.gz")
+            try writeBytes(joined + [UInt8](repeating: 0, count: 3000), to: padded)
+            #expect(try readAllEntries(padded.path).count == entries.count)
+
+            let garbage = dir.appendingPathComponent("garbage.tar.gz")
+            try writeBytes(joined + Array("garbage".utf8), to: garbage)
+            #expect { _ = try readAllEntries(garbage.path) } throws: { ($0 as? ArchiveError)?.code == .corrupt }
+        }
+    }
+
+    @Test("Gzip header flags FEXTRA, FNAME, FCOMMENT and FHCRC are handled; a bad header CRC is corrupt")
+    func gzipHeaderFlags() throws {
+        try withTemporaryDirectory { dir in
+            let src = dir.appendingPathComponent("src")
+            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+            let files = try makeSourceTree(src)
+            let tarURL = dir.appendingPathComponent("plain.tar")
+            try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
+            let gz = try run("gzip", ["-c", "-n", tarURL.path]).stdout
+            #expect(gz[3] == 0, "gzip -n wrote flags")
+            var header: [UInt8] = [0x1F, 0x8B, 0x08, 0x04 | 0x08 | 0x10 | 0x02, 1, 2, 3, 4, 0, 3]
+            header += [6, 0] + Array("ab\u{2}\u{0}xy".utf8)  // XLEN=6: one subfield
+            header += Array("plain.tar".utf8) + [0]
+            header += Array("a comment".utf8) + [0]
+            let hcrc = Checksum.crc32(header) & 0xFFFF
+            let good = header + [UInt8(hcrc & 0xFF), UInt8(hcrc >> 8)] + gz[10...]
+            let goodURL = dir.appendingPathComponent("flags.tar.gz")
+            try writeBytes(good, to: goodURL)
+            try run("gzip", ["-t", goodURL.path])  // the crafted file is valid gzip
+            let entries = try readAllEntries(goodURL.path)
+            for (name, content) in files {
+                let same = entries.first { $0.metadata.name == "./" + name }?.body == content
+                #expect(same, "content of \(name)")
+            }
+            var bad = good
+            bad[header.count] ^= 0x01
+            let badURL = dir.appendingPathComponent("badcrc.tar.gz")
+            try writeBytes(bad, to: badURL)
+            #expect { _ = try readAllEntries(badURL.path) } throws: { ($0 as? ArchiveError)?.code == .corrupt }
+        }
+    }
+
+    @Test("Not gzip, empty file, and usage errors")
+    func notGzip() throws {
+        try withTemporaryDirectory { dir in
+            let text = dir.appendingPathComponent("notes.txt")
+            try writeBytes(Array("hello world, not an archive\n".utf8), to: text)
+            #expect { _ = try readAllEntries(text.path) } throws: { ($0 as? ArchiveError)?.code == .corrupt }
+            let empty = dir.appendingPathComponent("empty.tar.gz")
+            try writeBytes([], to: empty)
+            #expect { _ = try readAllEntries(empty.path) } throws: { ($0 as? ArchiveError)?.code == .truncated }
+            #expect { _ = try TarGzReader(path: dir.appendingPathComponent("missing").path) } throws: {
+                ($0 as? ArchiveError)?.code == .io
+            }
+            let archive = dir.appendingPathComponent("one.tar.gz")
+            let writer = try TarGzWriter(path: archive.path, options: .init(workers: 1))
+            try writer.addFile(TarEntryMetadata(name: "f", mtime: 0), size: 1) { try $0.write([42]) }
+            try writer.finish()
+            let fd = open(archive.path, O_RDONLY)
+            let reader = try TarGzReader(fileDescriptor: fd, closeOnDeinit: true)
+            #expect { try reader.finishVerification() } throws: { ($0 as? ArchiveError)?.code == .usage }
+        }
+    }
+
+    @Test("ZlibInflater decompresses zlib streams fed in pieces; corrupt data throws")
+    func zlibInflater() throws {
+        try withTemporaryDirectory { dir in
+            let plain = mixedContent(300_000, seed: 21)
+            let plainURL = dir.appendingPathComponent("plain")
+            try writeBytes(plain, to: plainURL)
+            let compressed = try [UInt8](run(
+                "python3", ["-c", "import sys,zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1],'rb').read(), 6))", plainURL.path]
+            ).stdout)
+            let inflater = try ZlibInflater()
+            var out: [UInt8] = []
+            var ended = false
+            var i = 0
+            while i < compressed.count {
+                let n = min(777, compressed.count - i)
+                ended = try compressed[i..<(i + n)].withUnsafeBytes { piece in
+                    try inflater.inflate(piece) { out += $0 }
+                }
+                i += n
+            }
+            #expect(ended)
+            let same = out == plain
+            #expect(same, "inflated \(out.count) bytes, expected \(plain.count)")
+
+            var broken = compressed
+            broken[broken.count / 2] ^= 0xFF
+            let second = try ZlibInflater()
+            #expect {
+                try broken.withUnsafeBytes { _ = try second.inflate($0) { _ in } }
+            } throws: { ($0 as? ArchiveError)?.code == .corrupt }
+        }
+    }
+
+    @Test("CRC-32 matches the standard check value and combines")
+    func crc() {
+        let data = Array("123456789".utf8)
+        #expect(Checksum.crc32(data) == 0xCBF4_3926)
+        let a = Checksum.crc32(Array(data[0..<4]))
+        let b = Checksum.crc32(Array(data[4...]))
+        #expect(Checksum.crc32Combine(a, b, lengthOfB: 5) == 0xCBF4_3926)
+        #expect(Checksum.crc32(Array(data[4...]), seed: a) == 0xCBF4_3926)
+    }
+}
