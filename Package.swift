@@ -55,6 +55,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestHarness", dependencies: ["PGWire"], path: "Tests/TestHarness"),
         .testTarget(name: "PGWireTests", dependencies: ["PGWire", "TestHarness"]),
+        /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
+        .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "TestHarness"]),
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "SentientSnapTests", dependencies: ["SentientSnap", "TestHarness"]),

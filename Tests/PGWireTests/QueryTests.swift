@@ -3,15 +3,6 @@ import PGWire
 import TestHarness
 import Testing
 
-/// A database of its own per test, dropped when the test ends.
-func withDatabase<T>(_ prefix: String, _ body: (TestDatabase, Connection) throws -> T) throws -> T {
-    let server = try TestPostgres.shared()
-    let db = try server.createDatabase(prefix: prefix)
-    defer { try? server.dropDatabase(db.name) }
-    let connection = try db.connect()
-    return try body(db, connection)
-}
-
 /// Runs `body` and returns the PGError it throws; records an issue when it throws nothing
 /// or something else.
 func pgError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> PGError? {

@@ -421,3 +421,12 @@ public struct TestDatabase: Sendable {
     /// Drops this database.
     public func drop() throws { try server.dropDatabase(name) }
 }
+
+/// A database of its own per test, dropped when the test ends.
+public func withDatabase<T>(_ prefix: String, _ body: (TestDatabase, Connection) throws -> T) throws -> T {
+    let server = try TestPostgres.shared()
+    let db = try server.createDatabase(prefix: prefix)
+    defer { try? server.dropDatabase(db.name) }
+    let connection = try db.connect()
+    return try body(db, connection)
+}

@@ -1,3 +1,4 @@
+import ArchiveWriter
 import Foundation
 import PGWire
 import TestHarness
@@ -56,13 +57,38 @@ struct MemoryTests {
         }
     }
 
-    @Test func probeRejectsBadUsageAndStubsArchiveEntry() throws {
+    @Test func probeRejectsBadUsage() throws {
         let probe = try builtExecutable("snap-probe", override: "SNAP_PROBE")
         let usage = try runProcess(probe, ["copy-out", "--host"])
         #expect(usage.status == 64)
-        let stub = try runProcess(probe, ["archive-entry", "--out", "/tmp/none", "--size", "10"])
-        #expect(stub.status == 1)
-        #expect(stub.stderr.contains("TODO"))
+        let badSize = try runProcess(probe, ["archive-entry", "--out", "/tmp/none", "--size", "ten"])
+        #expect(badSize.status == 64)
+    }
+
+    /// A 1 GiB entry of unknown length streamed through ArchiveWriter (2 workers) stays under
+    /// 64 MiB, and the header patched at the end carries the real size.
+    @Test(.timeLimit(.minutes(5)))
+    func streamingAGibibyteEntryStaysUnder64MiB() throws {
+        let probe = try builtExecutable("snap-probe", override: "SNAP_PROBE")
+        let dir = try TempDir(prefix: "snap-mem")
+        let out = dir.file("big.tar.gz")
+        let size: Int64 = 1 << 30
+        let (result, rss) = try runMeasured(probe, ["archive-entry", "--out", out, "--size", String(size)], timeout: 240)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(size))
+        print("snap-probe archive-entry streamed \(size) bytes with a peak RSS of \(rss / 1024) KiB")
+        #expect(rss > 1 << 20, "a peak RSS of \(rss) bytes is not a real measurement")
+        #expect(rss < 64 << 20, "snap-probe archive-entry peaked at \(rss >> 20) MiB")
+        let reader = try TarGzReader(path: out)
+        let entry = try #require(try reader.next())
+        #expect(entry.size == size)
+
+        // The check can fail: with 64 MiB blocks (six in flight) the writer must hold far more.
+        let (big, bigRSS) = try runMeasured(
+            probe, ["archive-entry", "--out", dir.file("big2.tar.gz"), "--size", String(512 << 20), "--block-size", String(64 << 20)],
+            timeout: 240)
+        #expect(big.status == 0, "\(big)")
+        #expect(bigRSS > 128 << 20, "64 MiB blocks measured only \(bigRSS >> 20) MiB")
     }
 
     @Test func probeReportsConnectionFailures() throws {
