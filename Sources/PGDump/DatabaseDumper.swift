@@ -9,6 +9,10 @@ public struct DumpOptions: Sendable {
     public var lockTimeout: String?
     /// Written into the archive header where pg_dump writes its version.
     public var dumperVersion = "sentient-snap"
+    /// Leave out GRANT/REVOKE (pg_dump --no-acl).
+    public var noACL = false
+    /// Leave out object owners (pg_dump --no-owner).
+    public var noOwner = false
     public init() {}
 }
 
@@ -105,16 +109,21 @@ public final class DatabaseDumper {
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nSupported today: schemas, tables (columns, defaults, NOT NULL, CHECK, keys, foreign keys), sequences, indexes and comments.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nBack up without them only after removing them, or wait for a version that handles them.",
                 object: unsupported.first)
         }
 
-        let catalog = try reader.read()
-        let (entries, tables) = DumpPlanner.plan(catalog)
+        var schema = SchemaReader(connection: connection, options: options)
+        try schema.read()
+        var (entries, tables) = assignDumpIds(sortObjects(schema.objects))
+        if options.noOwner {
+            for i in entries.indices { entries[i].owner = nil }
+        }
+        let sequenceCount = entries.filter { $0.desc == "SEQUENCE SET" }.count
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return DumpPlan(
-            tables: tables, sequenceCount: catalog.sequences.count, entryCount: entries.count,
+            tables: tables, sequenceCount: sequenceCount, entryCount: entries.count,
             serverVersion: connection.serverVersion, serverVersionNumber: connection.serverVersionNumber,
             database: connection.database, snapshotTime: formatter.date(from: snapshotTime) ?? Date(),
             entries: entries)

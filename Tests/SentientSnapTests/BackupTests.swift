@@ -121,14 +121,16 @@ struct BackupTests {
     func refusesUnsupportedObjects() throws {
         let fixture = try RoomFixture(events: 10, prefix: "bk_unsup")
         try fixture.database.psql("""
-            CREATE FUNCTION touch_event() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
-            CREATE VIEW recent AS SELECT * FROM events;
+            CREATE COLLATION room_c (provider = libc, locale = 'C');
+            CREATE TEXT SEARCH CONFIGURATION room_ts (COPY = pg_catalog.english);
+            SELECT pg_catalog.lo_create(0);
             """)
         let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
         let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
         #expect(error?.code == .unsupportedObject)
-        #expect(error?.message.contains("function public.touch_event()") == true)
-        #expect(error?.message.contains("view public.recent") == true)
+        #expect(error?.message.contains("collation public.room_c") == true)
+        #expect(error?.message.contains("text search configuration public.room_ts") == true)
+        #expect(error?.message.contains("large objects (1)") == true)
         #expect(try fixture.outputFiles().isEmpty)
     }
 
