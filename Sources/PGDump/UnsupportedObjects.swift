@@ -37,19 +37,13 @@ struct UnsupportedObjectScanner {
         WHERE l.lanispl AND l.lanname <> 'plpgsql' AND \(notExtensionMember("pg_catalog.pg_language", "l.oid"))
         """,
         """
-        SELECT 'collation ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.collname)
-        FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_collation", "c.oid"))
-        """,
-        """
-        SELECT 'text search configuration ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.cfgname)
-        FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_config", "c.oid"))
-        """,
-        """
-        SELECT 'text search dictionary ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(d.dictname)
-        FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_dict", "d.oid"))
+        SELECT 'text search parser ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.prsname)
+        FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
+        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_parser", "p.oid"))
+        UNION ALL
+        SELECT 'text search template ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)
+        FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
+        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_template", "t.oid"))
         """,
         """
         SELECT 'operator ' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname
@@ -77,6 +71,8 @@ struct UnsupportedObjectScanner {
         """
         SELECT 'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
         FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_cast", "c.oid"))
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
+                          AND d.objid = c.oid AND d.deptype = 'i')
         """,
         """
         SELECT 'index ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) || ' (tablespace)'

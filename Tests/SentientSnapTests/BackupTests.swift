@@ -121,15 +121,16 @@ struct BackupTests {
     func refusesUnsupportedObjects() throws {
         let fixture = try RoomFixture(events: 10, prefix: "bk_unsup")
         try fixture.database.psql("""
-            CREATE COLLATION room_c (provider = libc, locale = 'C');
-            CREATE TEXT SEARCH CONFIGURATION room_ts (COPY = pg_catalog.english);
+            CREATE FUNCTION int_same(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2';
+            CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int_same);
+            CREATE FOREIGN DATA WRAPPER room_fdw;
             SELECT pg_catalog.lo_create(0);
             """)
         let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
         let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
         #expect(error?.code == .unsupportedObject)
-        #expect(error?.message.contains("collation public.room_c") == true)
-        #expect(error?.message.contains("text search configuration public.room_ts") == true)
+        #expect(error?.message.contains("operator public.===") == true)
+        #expect(error?.message.contains("foreign data wrapper room_fdw") == true)
         #expect(error?.message.contains("large objects (1)") == true)
         #expect(try fixture.outputFiles().isEmpty)
     }
