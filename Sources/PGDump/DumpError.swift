@@ -11,6 +11,8 @@ public struct DumpError: Error, CustomStringConvertible, Sendable {
         case unsupported
         /// The catalog changed under the dump (a table vanished between listing and locking).
         case concurrentChange
+        /// The target server lacks roles that own or are granted objects in the dump.
+        case missingRoles
     }
 
     public var code: Code

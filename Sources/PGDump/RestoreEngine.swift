@@ -10,6 +10,8 @@ public struct RestoreOptions: Sendable {
     public var noOwner = false
     /// Skip GRANT/REVOKE entries.
     public var noACL = false
+    /// Create roles the target lacks (NOLOGIN) instead of refusing.
+    public var createRoles = false
     /// `maintenance_work_mem` for index builds on the target (the staging database only).
     public var maintenanceWorkMem: String? = "256MB"
     public init() {}
@@ -64,6 +66,7 @@ public final class RestoreEngine {
         }
 
         let connection = try Connection(target)
+        try checkRoles(entries, on: connection)
         let preamble = try Self.preamble(entries: entries, serverVersion: connection.serverVersionNumber)
         try connection.execute(preamble)
 
@@ -147,6 +150,57 @@ public final class RestoreEngine {
         }
         _ = header
         return stats
+    }
+
+    /// Roles are cluster-wide and not in the archive: a target that lacks an owner or a
+    /// grantee makes the restore stop before it changes anything (unless told otherwise).
+    private func checkRoles(_ entries: [TOCEntry], on connection: Connection) throws {
+        var needed = Set<String>()
+        if !options.noOwner {
+            for entry in entries { if let owner = entry.owner, !owner.isEmpty { needed.insert(owner) } }
+        }
+        if !options.noACL {
+            for entry in entries where entry.desc == "ACL" || entry.desc == "DEFAULT ACL" {
+                needed.formUnion(Self.rolesNamed(in: entry.defn ?? ""))
+            }
+        }
+        guard !needed.isEmpty else { return }
+        let existing = Set(try connection.query(
+            "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])",
+            ["{" + needed.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"]
+        ).rows.compactMap { $0[0] })
+        let missing = needed.subtracting(existing).sorted()
+        guard !missing.isEmpty else { return }
+        if options.createRoles {
+            for role in missing { try connection.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN") }
+            return
+        }
+        throw DumpError(
+            .missingRoles,
+            "the target server lacks role(s) that own or are granted objects in this dump: \(missing.joined(separator: ", ")). Create them first, or restore with --create-roles (creates them NOLOGIN), --no-owner or --no-acl. Nothing was restored.",
+            object: missing.first)
+    }
+
+    /// Role names after TO/FROM and SET SESSION AUTHORIZATION in GRANT/REVOKE text.
+    static func rolesNamed(in sql: String) -> Set<String> {
+        var roles = Set<String>()
+        for line in sql.split(separator: "\n") {
+            let text = String(line)
+            var candidates: [Substring] = []
+            if let range = text.range(of: " TO ", options: .backwards) { candidates.append(text[range.upperBound...]) }
+            if let range = text.range(of: " FROM ", options: .backwards) { candidates.append(text[range.upperBound...]) }
+            if text.hasPrefix("SET SESSION AUTHORIZATION ") { candidates.append(text.dropFirst("SET SESSION AUTHORIZATION ".count)) }
+            for candidate in candidates {
+                var name = candidate.trimmingCharacters(in: .whitespaces)
+                if name.hasSuffix(";") { name.removeLast() }
+                if let grant = name.range(of: " WITH GRANT OPTION") { name = String(name[..<grant.lowerBound]) }
+                if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
+                    name = String(name.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+                }
+                if !name.isEmpty && name != "PUBLIC" { roles.insert(name) }
+            }
+        }
+        return roles
     }
 
     /// Settings sent before anything else, as pg_restore's `_doSetFixedOutputState` sends

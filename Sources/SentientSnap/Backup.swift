@@ -15,6 +15,9 @@ public struct BackupRequest: Sendable {
     public var serializableDeferrable = false
     public var strictRoom = false
     public var lockTimeout: String?
+    /// Leave object owners / GRANTs out of the dump.
+    public var noOwner = false
+    public var noACL = false
     /// The time the archive is named after (local time).
     public var now = Date()
 
@@ -97,6 +100,8 @@ public final class BackupJob {
         var dumpOptions = DumpOptions()
         dumpOptions.serializableDeferrable = request.serializableDeferrable
         dumpOptions.lockTimeout = request.lockTimeout
+        dumpOptions.noOwner = request.noOwner
+        dumpOptions.noACL = request.noACL
         dumpOptions.dumperVersion = "sentient-snap \(SentientSnapVersion.current)"
         let dumper = DatabaseDumper(connection: connection, options: dumpOptions)
         defer { dumper.abort() }

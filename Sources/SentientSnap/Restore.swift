@@ -14,6 +14,10 @@ public struct RestoreRequest: Sendable {
     public var restoreConfig = true
     public var dryRun = false
     public var jobs = 2
+    /// Leave owners / grants out, or create missing roles NOLOGIN (roles are not in archives).
+    public var noOwner = false
+    public var noACL = false
+    public var createRoles = false
     public var now = Date()
 
     public init(settings: RoomSettings, archive: String) {
@@ -286,6 +290,9 @@ public final class RestoreJob {
         do {
             var options = RestoreOptions()
             options.jobs = request.jobs
+            options.noOwner = request.noOwner
+            options.noACL = request.noACL
+            options.createRoles = request.createRoles
             let engine = RestoreEngine(target: request.settings.connection.with(database: staging), options: options)
             let reader = try TarGzReader(path: request.archive)
             let dumpName = "\(inspection.topDirectory)/db/database.dump"

@@ -146,3 +146,45 @@ struct RestoreEngineTests {
         #expect(error?.description.contains("TABLE scratch") == true)
     }
 }
+
+@Suite("restore engine: roles")
+struct RestoreRolesTests {
+    @Test("roles the target lacks stop the restore before it changes anything, unless told what to do")
+    func missingRoles() throws {
+        let server = try TestPostgres.shared()
+        let role = "snap_gone_\(UInt32.random(in: 0...UInt32.max))"
+        let reader = role + "_r"
+        try server.admin { try $0.execute("CREATE ROLE \(role); CREATE ROLE \(reader)") }
+        let source = try server.createDatabase(prefix: "roles_src")
+        try source.psql("CREATE TABLE t (id int); ALTER TABLE t OWNER TO \(role); GRANT SELECT ON t TO \(reader); INSERT INTO t VALUES (1)")
+        let bytes = try dumpWithOurDumper(source)
+        try source.drop()
+        try server.admin { try $0.execute("DROP ROLE \(role); DROP ROLE \(reader)") }
+
+        let target = try server.createDatabase(prefix: "roles_dst")
+        let error = #expect(throws: DumpError.self) {
+            _ = try RestoreEngine(target: target.settings).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        }
+        #expect(error?.code == .missingRoles)
+        #expect(error?.message.contains(role) == true)
+        #expect(error?.message.contains(reader) == true)
+        #expect(error?.message.contains("--create-roles") == true)
+        #expect(try target.psql("SELECT count(*) FROM pg_tables WHERE tablename = 't'") == "0", "nothing was restored")
+
+        var noOwner = RestoreOptions()
+        noOwner.noOwner = true
+        noOwner.noACL = true
+        _ = try RestoreEngine(target: target.settings, options: noOwner).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(try target.psql("SELECT count(*) FROM t") == "1")
+
+        let created = try server.createDatabase(prefix: "roles_new")
+        var create = RestoreOptions()
+        create.createRoles = true
+        _ = try RestoreEngine(target: created.settings, options: create).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(try created.psql("SELECT tableowner FROM pg_tables WHERE tablename = 't'") == role)
+        #expect(try created.psql("SELECT rolcanlogin FROM pg_roles WHERE rolname = '\(role)'") == "f")
+        #expect(try created.psql("SELECT has_table_privilege('\(reader)', 't', 'SELECT')") == "t")
+        try created.drop()
+        try server.admin { try $0.execute("DROP OWNED BY \(role), \(reader); DROP ROLE \(role); DROP ROLE \(reader)") }
+    }
+}

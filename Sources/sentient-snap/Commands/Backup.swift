@@ -49,6 +49,12 @@ struct Backup: ParsableCommand {
     @Option(name: .customLong("lock-timeout"), help: "How long to wait for table locks, e.g. 30s (default: wait).")
     var lockTimeout: String?
 
+    @Flag(name: .customLong("no-owner"), help: "Leave object owners out of the dump.")
+    var noOwner = false
+
+    @Flag(name: .customLong("no-acl"), help: "Leave GRANTs out of the dump.")
+    var noACL = false
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -81,6 +87,8 @@ struct Backup: ParsableCommand {
             request.serializableDeferrable = serializableDeferrable
             request.strictRoom = strictRoom
             request.lockTimeout = lockTimeout
+            request.noOwner = noOwner
+            request.noACL = noACL
             let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
             let job = BackupJob(request) { event in
                 switch event {

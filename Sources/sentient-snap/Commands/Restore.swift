@@ -63,6 +63,15 @@ struct Restore: ParsableCommand {
     @Option(help: "Parallel connections for indexes and constraints (default: 2).")
     var jobs: Int = 2
 
+    @Flag(name: .customLong("no-owner"), help: "Do not restore object owners; everything belongs to the restoring user.")
+    var noOwner = false
+
+    @Flag(name: .customLong("no-acl"), help: "Do not restore GRANTs.")
+    var noACL = false
+
+    @Flag(name: .customLong("create-roles"), help: "Create roles the server lacks (NOLOGIN) instead of stopping.")
+    var createRoles = false
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -93,6 +102,9 @@ struct Restore: ParsableCommand {
             request.restoreDatabase = !noDB
             request.dryRun = dryRun
             request.jobs = jobs
+            request.noOwner = noOwner
+            request.noACL = noACL
+            request.createRoles = createRoles
             let quiet = output.quiet || output.json
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let job = RestoreJob(request, events: { event in
