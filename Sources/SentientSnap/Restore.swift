@@ -12,6 +12,9 @@ public struct RestoreRequest: Sendable {
     public var waitForReady = true
     public var restoreDatabase = true
     public var restoreConfig = true
+    /// Load into the live database itself instead of a staging database (for users without
+    /// CREATEDB). Not atomic: see `InPlaceRestore`. Default false.
+    public var inPlace = false
     public var dryRun = false
     public var jobs = 2
     public var now = Date()
@@ -112,7 +115,12 @@ public final class RestoreJob {
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
-        if restoreDatabase {
+        if restoreDatabase && request.inPlace {
+            guard liveExists else {
+                throw SnapError(.inputNotFound, "--in-place restores into the existing database \(live), which does not exist on \(settings.host):\(settings.pgPort); leave out --in-place (needs CREATEDB); nothing was changed")
+            }
+            plan.append(InPlaceRestore.planLine(live: live, settings: settings))
+        } else if restoreDatabase {
             plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) while the room runs, then swap it in as \(live)"
                 + (liveExists ? " (the current one is kept as \(previous))" : " (no database \(live) exists yet)"))
         } else {
@@ -138,7 +146,12 @@ public final class RestoreJob {
 
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
-        if restoreDatabase, let maintenance {
+        if restoreDatabase && request.inPlace {
+            events(.step("restoring in place into \(live) (not atomic)"))
+            tables = try InPlaceRestore.run(
+                settings: settings, archive: request.archive, inspection: inspection, jobs: request.jobs
+            ) { [events] progress in events(.progress(progress)) }
+        } else if restoreDatabase, let maintenance {
             events(.step("restoring into staging database \(staging)"))
             tables = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
         }
@@ -146,7 +159,7 @@ public final class RestoreJob {
         // 5. Swap the database.
         var dropped: [String] = []
         var previousDatabase: String?
-        if restoreDatabase, let maintenance {
+        if restoreDatabase, !request.inPlace, let maintenance {
             events(.step("swapping \(staging) in as \(live)"))
             previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
             dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
@@ -159,6 +172,9 @@ public final class RestoreJob {
             do {
                 previousConfig = try swapConfig(inspection: inspection, configDir: configDir, stamp: stamp)
             } catch {
+                if restoreDatabase && request.inPlace {
+                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
+                }
                 if let maintenance, let previousDatabase {
                     undoDatabaseSwap(maintenance, live: live, staging: staging, previous: previousDatabase)
                 } else if let maintenance, restoreDatabase {

@@ -144,6 +144,21 @@ struct RestoreCLITests {
     }
 }
 
+extension RestoreCLITests {
+    @Test("--in-place: the plan says it is not atomic; --in-place with --no-db is a usage error")
+    func inPlaceFlag() throws {
+        let fixture = try RestoreCLIRoom()
+        let plan = try snap(fixture.restoreArgs(["--in-place", "--dry-run"]))
+        #expect(plan.status == 0, "\(plan)")
+        #expect(plan.stdout.contains("restore IN PLACE into \(fixture.room.database.name)"), "\(plan)")
+        #expect(plan.stdout.contains("NOT atomic"), "\(plan)")
+        try fixture.expectUnchanged("after --in-place --dry-run")
+        let both = try snap(fixture.restoreArgs(["--in-place", "--no-db"]))
+        #expect(both.status == 64, "\(both)")
+        #expect(both.stderr.contains("--in-place"), "\(both)")
+    }
+}
+
 extension String {
     fileprivate func repeated(_ count: Int) -> String { String(repeating: self, count: count) }
 }
