@@ -12,6 +12,9 @@ public struct RestoreRequest: Sendable {
     public var waitForReady = true
     public var restoreDatabase = true
     public var restoreConfig = true
+    /// Load into the live database itself instead of a staging database (for users without
+    /// CREATEDB). Not atomic: see `InPlaceRestore`. Default false.
+    public var inPlace = false
     public var dryRun = false
     public var jobs = 2
     /// Leave owners / grants out, or create missing roles NOLOGIN (roles are not in archives).
@@ -116,7 +119,12 @@ public final class RestoreJob {
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
-        if restoreDatabase {
+        if restoreDatabase && request.inPlace {
+            guard liveExists else {
+                throw SnapError(.inputNotFound, "--in-place restores into the existing database \(live), which does not exist on \(settings.host):\(settings.pgPort); leave out --in-place (needs CREATEDB); nothing was changed")
+            }
+            plan.append(InPlaceRestore.planLine(live: live, settings: settings))
+        } else if restoreDatabase {
             plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) while the room runs, then swap it in as \(live)"
                 + (liveExists ? " (the current one is kept as \(previous))" : " (no database \(live) exists yet)"))
         } else {
@@ -142,7 +150,12 @@ public final class RestoreJob {
 
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
-        if restoreDatabase, let maintenance {
+        if restoreDatabase && request.inPlace {
+            events(.step("restoring in place into \(live) (not atomic)"))
+            tables = try InPlaceRestore.run(
+                settings: settings, archive: request.archive, inspection: inspection, jobs: request.jobs
+            ) { [events] progress in events(.progress(progress)) }
+        } else if restoreDatabase, let maintenance {
             events(.step("restoring into staging database \(staging)"))
             tables = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
         }
@@ -150,7 +163,7 @@ public final class RestoreJob {
         // 5. Swap the database.
         var dropped: [String] = []
         var previousDatabase: String?
-        if restoreDatabase, let maintenance {
+        if restoreDatabase, !request.inPlace, let maintenance {
             events(.step("swapping \(staging) in as \(live)"))
             previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
             dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
@@ -163,6 +176,9 @@ public final class RestoreJob {
             do {
                 previousConfig = try swapConfig(inspection: inspection, configDir: configDir, stamp: stamp)
             } catch {
+                if restoreDatabase && request.inPlace {
+                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
+                }
                 if let maintenance, let previousDatabase {
                     undoDatabaseSwap(maintenance, live: live, staging: staging, previous: previousDatabase)
                 } else if let maintenance, restoreDatabase {
@@ -222,17 +238,30 @@ public final class RestoreJob {
 
     // MARK: - Steps
 
+    /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no
+    /// room container: should PostgreSQL not answer either, the runbook says why.
+    private var autoFoundNoContainer = false
+
+    /// `auto`: Docker when the host is local, the Docker socket answers and the container
+    /// exists; otherwise none. `docker`: the container must exist (else the runbook, exit 69).
     private func resolveRoomControl() throws -> RoomControlMode {
+        let settings = request.settings
         switch request.roomControl {
         case .auto:
-            guard isLocalHost(request.settings.host) else { return .none }
+            guard isLocalHost(settings.host) else { return .none }
             let docker = DockerEngine()
-            guard docker.answers, (try? docker.state(request.settings.container)) != nil else { return .none }
+            guard docker.answers else { return .none }
+            // A container we cannot inspect counts as absent for `auto` (it falls back to none).
+            guard (try? docker.state(settings.container)) != nil else {
+                autoFoundNoContainer = true
+                warn("room control auto: Docker answers here but has no container \(settings.container); the room will not be restarted")
+                return .none
+            }
             return .docker
         case .docker:
             let docker = DockerEngine()
-            guard try docker.state(request.settings.container) != nil else {
-                throw SnapError(.unreachable, Self.runbook(request.settings))
+            guard try docker.state(settings.container) != nil else {
+                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
             }
             return .docker
         case .systemd, .none:
@@ -240,31 +269,50 @@ public final class RestoreJob {
         }
     }
 
+    /// Connects to the maintenance database. When PostgreSQL does not answer and the room runs
+    /// in Docker, starts its container if it is stopped and waits for PostgreSQL (DESIGN.md
+    /// "Restore flow" step 2).
+    /// - Throws: `SnapError(.unreachable)` with the runbook when `auto` found Docker but no
+    ///   container; `SnapError(.unreachable)` when PostgreSQL does not come up after a start;
+    ///   else the `PGError` of the connection.
     private func connectMaintenance(control: RoomControlMode) throws -> Connection {
         let settings = request.settings
         do {
             return try Connection(settings.maintenanceConnection)
-        } catch let error as PGError where error.code == .connectionRefused && control == .docker {
+        } catch let error as PGError where error.code == .connectionRefused || error.code == .connectionFailed {
+            if control == .none && autoFoundNoContainer {
+                throw SnapError(.unreachable, "PostgreSQL does not answer on \(settings.host):\(settings.pgPort), and "
+                    + Self.runbook(settings) + "\nNothing was changed.")
+            }
+            guard control == .docker else { throw error }
             let docker = DockerEngine()
-            guard let state = try docker.state(settings.container) else { throw SnapError(.unreachable, Self.runbook(settings)) }
+            guard let state = try docker.state(settings.container) else {
+                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
+            }
             if !state.running {
                 events(.step("starting the stopped container \(settings.container)"))
                 try docker.start(settings.container)
             }
-            let deadline = Date().addingTimeInterval(max(request.readyTimeout, 30))
+            let wait = max(request.readyTimeout, 30)
+            events(.step("waiting for PostgreSQL on \(settings.host):\(settings.pgPort)"))
+            let deadline = Date().addingTimeInterval(wait)
             while Date() < deadline {
                 if let connection = try? Connection(settings.maintenanceConnection) { return connection }
                 Thread.sleep(forTimeInterval: 0.5)
             }
-            throw error
+            throw SnapError(.unreachable, "PostgreSQL did not answer on \(settings.host):\(settings.pgPort) within \(Int(wait)) s"
+                + (state.running ? "" : " after starting the container \(settings.container)")
+                + " (\(error.message)) — check `docker logs \(settings.container)`; nothing was changed")
         }
     }
 
+    /// Why a Docker room cannot be restored into, and what to do (the recovery runbook).
     static func runbook(_ settings: RoomSettings) -> String {
         """
-        the room's container \(settings.container) does not exist, so there is no database to restore into.
-        Recovery: start the room once with the Sentient Engine's start script (it creates an empty database),
-        then run this restore again.
+        the room's container \(settings.container) does not exist, so the restore can neither start nor restart the room.
+        Recovery: start the room once with the Sentient Engine's start script (it creates the container and an
+        empty database), then run this restore again. If this room does not run in Docker, pass
+        --room-control systemd or none.
         """
     }
 

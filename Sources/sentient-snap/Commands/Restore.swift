@@ -19,6 +19,7 @@ struct Restore: ParsableCommand {
               sentient-snap restore pharaohs /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
               sentient-snap restore pharaohs ARCHIVE --dry-run
               sentient-snap restore clockwork ARCHIVE --pg-port 5433 --room-control none --no-wait --force
+              sentient-snap restore pharaohs ARCHIVE --in-place   # user without CREATEDB; not atomic
 
             \(exitStatusHelp)
             """
@@ -57,6 +58,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("no-db"), help: "Leave the database as it is.")
     var noDB = false
 
+    @Flag(name: .customLong("in-place"), help: "Restore into the live database itself, for PostgreSQL users without CREATEDB; NOT atomic: a failure half-way leaves it incomplete (default: off, use a staging database).")
+    var inPlace = false
+
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
@@ -84,6 +88,7 @@ struct Restore: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 64.") }
         guard readyTimeout > 0 else { throw ValidationError("--ready-timeout must be positive.") }
         if noConfig && noDB { throw ValidationError("--no-config and --no-db together leave nothing to restore.") }
+        if inPlace && noDB { throw ValidationError("--in-place restores the database: it cannot be combined with --no-db.") }
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
 
@@ -100,6 +105,7 @@ struct Restore: ParsableCommand {
             request.waitForReady = !noWait
             request.restoreConfig = !noConfig
             request.restoreDatabase = !noDB
+            request.inPlace = inPlace
             request.dryRun = dryRun
             request.jobs = jobs
             request.noOwner = noOwner

@@ -1,0 +1,164 @@
+import Foundation
+import PGWire
+import TestHarness
+import Testing
+
+/// A CLI room with a backup taken, then changed: 5 more events and a local config file, so a
+/// restore is visible and "nothing changed" is checkable.
+struct RestoreCLIRoom {
+    let room: CLIRoom
+    let archive: String
+    var marker: String { room.rooms + "/pharaohs/local-change.txt" }
+
+    init() throws {
+        room = try CLIRoom()
+        let backup = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root"] + room.flags())
+        guard backup.status == 0,
+              let object = try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any],
+              let archive = object["archive"] as? String
+        else { throw HarnessError("backup for the restore test failed: \(backup)") }
+        self.archive = archive
+        try room.database.psql("INSERT INTO events (ts, level, event, room_id) SELECT now(), 'info', 'after', 'pharaohs' FROM generate_series(1, 5)")
+        try "changed after the backup\n".write(toFile: marker, atomically: true, encoding: .utf8)
+    }
+
+    /// `restore <room> <archive>` with this room's flags, no room control, no /ready wait.
+    func restoreArgs(room name: String = "pharaohs", _ extra: [String] = []) -> [String] {
+        ["restore", name, archive, "--allow-root", "--room-control", "none", "--no-wait"] + room.flags() + extra
+    }
+
+    func events() throws -> String { try room.database.psql("SELECT count(*) FROM events") }
+
+    /// Databases named after the room's that a restore makes (staging, pre-restore).
+    func restoreDatabases() throws -> [String] {
+        try room.database.server.admin {
+            try $0.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [room.database.name + "_"]).rows.compactMap { $0[0] }
+        }
+    }
+
+    /// Asserts that the database and the config directory are as they were before the restore.
+    func expectUnchanged(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try events() == "15", "\(context): the database changed", sourceLocation: sourceLocation)
+        #expect(FileManager.default.fileExists(atPath: marker), "\(context): the config directory changed", sourceLocation: sourceLocation)
+        #expect(try restoreDatabases().isEmpty, "\(context): a staging or pre-restore database was left", sourceLocation: sourceLocation)
+    }
+}
+
+/// The environment `snap` uses, for runs that do not go through it.
+let snapEnvironment = ["PGPASSFILE": TestPostgres.noPassfile, "PGCONNECT_TIMEOUT": "5"]
+
+@Suite("restore command line")
+struct RestoreCLITests {
+    @Test("on a terminal: 'n' cancels (exit 1) and changes nothing; 'y' restores")
+    func promptAnswers() throws {
+        let fixture = try RestoreCLIRoom()
+        let binary = try productPath("sentient-snap")
+        let no = try runInTerminal(binary, fixture.restoreArgs(), environment: snapEnvironment, answer: "n\n")
+        #expect(no.status == 1, "\(no)")
+        #expect(no.stdout.contains("This restore will:"), "\(no)")
+        #expect(no.stdout.contains("Proceed? [y/N]"), "\(no)")
+        #expect(no.stdout.contains("restore cancelled; nothing was changed"), "\(no)")
+        try fixture.expectUnchanged("after 'n'")
+
+        let yes = try runInTerminal(binary, fixture.restoreArgs(), environment: snapEnvironment, answer: "y\n")
+        #expect(yes.status == 0, "\(yes)")
+        #expect(yes.stdout.contains("Restored room pharaohs"), "\(yes)")
+        #expect(try fixture.events() == "10", "the database is the archive's again")
+        #expect(!FileManager.default.fileExists(atPath: fixture.marker), "the config directory is the archive's again")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: fixture.room.rooms).filter { $0.hasPrefix("pharaohs.pre-restore.") }
+        #expect(kept.count == 1, "\(kept)")
+    }
+
+    @Test("restoring another room's archive: the mismatch warning comes before the question")
+    func mismatchWarning() throws {
+        let fixture = try RestoreCLIRoom()
+        try fixture.room.writeEnv("# tomb\n", room: "tomb")
+        let result = try runInTerminal(
+            try productPath("sentient-snap"), fixture.restoreArgs(room: "tomb"), environment: snapEnvironment, answer: "n\n")
+        #expect(result.status == 1, "\(result)")
+        let warning = try #require(result.stdout.range(of: "warning: the archive belongs to room 'pharaohs', not 'tomb'"), "\(result)")
+        let question = try #require(result.stdout.range(of: "Proceed?"), "\(result)")
+        #expect(warning.upperBound <= question.lowerBound)
+        try fixture.expectUnchanged("after the mismatch")
+        #expect(!FileManager.default.fileExists(atPath: fixture.room.rooms + "/tomb"))
+    }
+
+    @Test("stdin not a terminal and no --force: refused with a hint (exit 64), nothing changed")
+    func noTerminalNoForce() throws {
+        let fixture = try RestoreCLIRoom()
+        let result = try snap(fixture.restoreArgs())
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("--force"), "\(result)")
+        try fixture.expectUnchanged("without a terminal")
+    }
+
+    @Test("--room-control systemd runs `systemctl restart sentient-room@<room>` (a stub on PATH)")
+    func systemdStub() throws {
+        let fixture = try RestoreCLIRoom()
+        let bin = fixture.room.dir.path + "/stub-bin"
+        let log = fixture.room.dir.path + "/systemctl.log"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try """
+            #!/bin/sh
+            # Stub systemctl for the tests: records its arguments, exits with SYSTEMCTL_STUB_STATUS.
+            printf '%s\\n' "$*" >> '\(log)'
+            [ "${SYSTEMCTL_STUB_STATUS:-0}" = 0 ] || echo "Failed to restart $2: Unit $2.service not found." >&2
+            exit "${SYSTEMCTL_STUB_STATUS:-0}"
+            """.write(toFile: bin + "/systemctl", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/systemctl")
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let args = fixture.restoreArgs(["--force"]).map { $0 == "none" ? "systemd" : $0 }
+
+        let result = try snap(args, environment: ["PATH": path])
+        #expect(result.status == 0, "\(result)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "restart sentient-room@pharaohs\n")
+        #expect(result.stdout.contains("restarted via systemd"), "\(result)")
+        #expect(try fixture.events() == "10")
+
+        // A failing systemctl: the data stays restored, the command says so and exits 75.
+        // (Names carry a one-second timestamp: two restores of a room in the same second would
+        // collide on <db>_pre_restore_<ts>, which the swap refuses with "nothing was changed".)
+        Thread.sleep(forTimeInterval: 1.1)
+        let failing = try snap(args, environment: ["PATH": path, "SYSTEMCTL_STUB_STATUS": "5"])
+        #expect(failing.status == 75, "\(failing)")
+        #expect(failing.stderr.contains("could not be restarted"), "\(failing)")
+        #expect(failing.stderr.contains("Unit sentient-room@pharaohs.service not found"), "\(failing)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "restart sentient-room@pharaohs\n".repeated(2))
+    }
+
+    @Test("--room-control docker without the room's container: exit 69, the runbook, nothing changed",
+          .enabled(if: TestDocker.usable("restore --room-control docker without the container"), "needs a Docker engine: scripts/start-docker.sh"))
+    func dockerWithoutContainer() throws {
+        let fixture = try RestoreCLIRoom()
+        let room = TestDocker.uniqueRoom("cli")
+        try FileManager.default.copyItem(atPath: fixture.room.rooms + "/pharaohs", toPath: fixture.room.rooms + "/" + room)
+        try fixture.room.writeEnv("", room: room)
+        let args = fixture.restoreArgs(room: room, ["--force"]).map { $0 == "none" ? "docker" : $0 }
+        let result = try snap(args)
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("sentient-\(room) does not exist"), "\(result)")
+        #expect(result.stderr.contains("start script"), "\(result)")
+        #expect(result.stderr.contains("Nothing was changed"), "\(result)")
+        try fixture.expectUnchanged("docker without a container")
+        #expect(FileManager.default.fileExists(atPath: fixture.room.rooms + "/\(room)/local-change.txt"))
+    }
+}
+
+extension RestoreCLITests {
+    @Test("--in-place: the plan says it is not atomic; --in-place with --no-db is a usage error")
+    func inPlaceFlag() throws {
+        let fixture = try RestoreCLIRoom()
+        let plan = try snap(fixture.restoreArgs(["--in-place", "--dry-run"]))
+        #expect(plan.status == 0, "\(plan)")
+        #expect(plan.stdout.contains("restore IN PLACE into \(fixture.room.database.name)"), "\(plan)")
+        #expect(plan.stdout.contains("NOT atomic"), "\(plan)")
+        try fixture.expectUnchanged("after --in-place --dry-run")
+        let both = try snap(fixture.restoreArgs(["--in-place", "--no-db"]))
+        #expect(both.status == 64, "\(both)")
+        #expect(both.stderr.contains("--in-place"), "\(both)")
+    }
+}
+
+extension String {
+    fileprivate func repeated(_ count: Int) -> String { String(repeating: self, count: count) }
+}

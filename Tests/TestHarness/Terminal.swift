@@ -1,0 +1,58 @@
+import Foundation
+
+/// Runs a command on a pseudo-terminal (stdin, stdout and stderr all the terminal), as a
+/// technician at a shell would, and answers one prompt.
+///
+/// Uses python3's `pty` module (Debian package `python3`): it spawns the command on a new pty,
+/// and once the output contains `prompt` writes `answer` (nothing when `answer` is nil). The
+/// result's `stdout` is everything the terminal showed (the command's stdout and stderr
+/// interleaved, and the echoed answer); `stderr` is the helper's own diagnostics.
+/// - Throws: `HarnessError` when python3 cannot be started.
+public func runInTerminal(
+    _ executable: String, _ args: [String], environment: [String: String] = [:],
+    prompt: String = "Proceed?", answer: String?, timeout: Double = 300
+) throws -> ToolResult {
+    let script = """
+        import os, pty, select, sys, time
+        prompt, answer, timeout = sys.argv[1].encode(), sys.argv[2], float(sys.argv[3])
+        command = sys.argv[4:]
+        pid, fd = pty.fork()
+        if pid == 0:
+            try:
+                os.execv(command[0], command)
+            finally:
+                os._exit(127)
+        output, answered, deadline = b"", False, time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                sys.stderr.write("runInTerminal: timed out; output so far: %r\\n" % output)
+                os.kill(pid, 9)
+                break
+            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # EIO: the command exited and closed the terminal
+                data = b""
+            if not data:
+                break
+            output += data
+            if not answered and answer != "<none>" and prompt in output:
+                os.write(fd, answer.encode())
+                answered = True
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+        code = os.waitstatus_to_exitcode(status)
+        sys.exit(code if code >= 0 else 128 - code)
+        """
+    let dir = try TempDir(prefix: "snap-pty")
+    // Not "pty.py": the script's own directory comes first on sys.path and would shadow `pty`.
+    let path = dir.file("snap_terminal.py")
+    try script.write(toFile: path, atomically: true, encoding: .utf8)
+    return try runProcess(
+        "python3", [path, prompt, answer ?? "<none>", String(timeout), try resolveExecutable(executable, environment: environment)] + args,
+        environment: environment, timeout: timeout + 30)
+}
