@@ -119,13 +119,19 @@ public enum RetainedState {
     ///
     /// Only retained deliveries restart the quiet period: live traffic on a busy room arrives
     /// with retain = 0 (MQTT 3.1.1 §3.3.1.3) and neither ends up in the snapshot nor delays it.
+    ///
+    /// The subscription is QoS 0 on purpose: a broker sends all retained messages at once on
+    /// SUBSCRIBE, and for QoS 1/2 deliveries it keeps only so many per client (mosquitto:
+    /// 20 in flight + `max_queued_messages` 1000) and silently drops the rest. QoS 0 deliveries
+    /// are not queued that way, so the capture is complete; the cost is that 3.1.1 then reports
+    /// every message as QoS 0, so `qos` in the snapshot is the delivered QoS.
     /// - Throws: `MQTTError` (`.limitExceeded` naming the cap that was hit).
     public static func capture(_ options: MQTTClient.Options, limits: CaptureLimits = .init(), now: Date = Date()) throws -> RetainedSnapshot {
         let started = Date()
         let hardDeadline = started.addingTimeInterval(limits.timeLimit)
         let client = try MQTTClient(options)
         defer { client.disconnect() }
-        try client.subscribe("#", qos: 2)
+        try client.subscribe("#", qos: 0)
         var messages: [RetainedMessage] = []
         var bytes: Int64 = 0
         var quietUntil = Date().addingTimeInterval(limits.settle)
@@ -164,10 +170,9 @@ public enum RetainedState {
     /// every archived message with retain = 1, and clears (empty retained payload) topics the
     /// archive does not have unless `keepExtra`.
     ///
-    /// Each message goes out at its recorded QoS: QoS 1 waits for PUBACK, QoS 2 for PUBCOMP,
-    /// and a final PINGREQ round trip confirms the QoS 0 ones (the broker handles a connection's
-    /// packets in order). Reading and writing use two connections, so our own publishes are
-    /// never echoed back at us.
+    /// Each message goes out at QoS 1 (or its recorded QoS when higher) and is confirmed by its
+    /// PUBACK (PUBCOMP for QoS 2) before the next. Reading and writing use two connections, so
+    /// our own publishes are never echoed back at us.
     /// - Throws: `MQTTError`.
     public static func apply(
         _ snapshot: RetainedSnapshot, to options: MQTTClient.Options, keepExtra: Bool, limits: CaptureLimits = .init()
@@ -183,9 +188,8 @@ public enum RetainedState {
             }
         }
         for message in snapshot.messages {
-            try client.publish(topic: message.topicBytes, payload: message.payload, qos: message.qos, retain: true)
+            try client.publish(topic: message.topicBytes, payload: message.payload, qos: max(1, message.qos), retain: true)
         }
-        try client.ping()
         return ApplyResult(
             broker: options.broker, published: snapshot.messages.count,
             cleared: keepExtra ? 0 : extra.count, kept_extra: keepExtra ? extra.count : 0)
