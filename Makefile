@@ -16,8 +16,7 @@ SWIFT_BUILD_FLAGS ?=
 SWIFT_TEST_FLAGS ?= --parallel
 
 # Build: libpq-dev zlib1g-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
-# (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto and
-# mosquitto-clients (throwaway brokers; mosquitto_passwd, mosquitto_sub),
+# (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync).
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 mosquitto mosquitto-clients rsync openssh-server time
