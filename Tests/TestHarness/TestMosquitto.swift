@@ -127,14 +127,31 @@ public final class TestMosquitto: @unchecked Sendable {
     /// Waits `wait` seconds for them to arrive (everything retained is sent at once on subscribe).
     public func retained(wait: Double = 2, extraArgs: [String] = []) throws -> [[UInt8]: [UInt8]] {
         // Hex payload first, then the topic (which may hold spaces); one message per line.
-        let result = try runProcess(
-            "mosquitto_sub",
-            ["-h", host, "-p", String(port), "-t", "#", "--retained-only", "-W", String(Int(wait.rounded(.up))), "-F", "%x %t"] + extraArgs,
-            timeout: wait + 30)
+        // Spawned with an empty signal mask (not via runProcess): -W uses SIGALRM, which a
+        // test thread may have blocked.
+        guard let dir else { throw HarnessError("retained() needs a broker started by the harness") }
+        let output = dir.path + "/sub-\(UInt32.random(in: 0...UInt32.max)).out"
+        let client = try resolveExecutable("mosquitto_sub")
+        let pid = try Self.spawn(
+            [client, "-h", host, "-p", String(port), "-t", "#", "--retained-only", "-W", String(Int(wait.rounded(.up))), "-F", "%x %t"] + extraArgs,
+            log: output)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(wait + 30)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                throw HarnessError("mosquitto_sub did not end")
+            }
+            usleep(10_000)
+        }
         // -W ends it with status 27 ("timed out"), which is the expected way out here.
-        guard result.status == 0 || result.status == 27 else { throw HarnessError("mosquitto_sub failed: \(result)") }
+        let code = (status >> 8) & 0xff
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        unlink(output)
+        guard status & 0x7f == 0, code == 0 || code == 27 else { throw HarnessError("mosquitto_sub failed (status \(status)): \(text.prefix(2000))") }
         var out: [[UInt8]: [UInt8]] = [:]
-        for line in result.stdout.split(separator: "\n", omittingEmptySubsequences: true) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where line != "Timed out" {
             guard let space = line.firstIndex(of: " ") else { continue }
             let hex = Array(line[..<space].utf8)
             var payload: [UInt8] = []
