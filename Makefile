@@ -19,7 +19,7 @@ SWIFT_TEST_FLAGS ?= --parallel
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync).
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
-	pigz python3 mosquitto rsync openssh-server time
+	pigz python3 mosquitto mosquitto-clients rsync openssh-server time
 
 .PHONY: all build test deps demo install clean
 

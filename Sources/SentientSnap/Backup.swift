@@ -20,6 +20,12 @@ public struct BackupRequest: Sendable {
     public var noACL = false
     /// The time the archive is named after (local time).
     public var now = Date()
+    /// Capture the broker's retained messages into `mqtt/retained.json` (`--no-mqtt` turns it off).
+    public var includeMQTT = true
+    /// A broker that does not answer fails the backup instead of drawing a warning (`--require-mqtt`).
+    public var requireMQTT = false
+    /// Settle time (`--mqtt-settle`) and caps of the MQTT capture.
+    public var mqttLimits = RetainedState.CaptureLimits()
 
     public init(settings: RoomSettings, outputDirectory: String) {
         self.settings = settings
@@ -39,6 +45,8 @@ public struct BackupResult: Codable, Sendable {
     public var duration_seconds: Double
     public var server_version: String
     public var warnings: [String]
+    /// The retained MQTT messages stored; nil when none were captured.
+    public var mqtt: Manifest.MQTT? = nil
 }
 
 /// Things a backup tells while it runs.
@@ -107,6 +115,9 @@ public final class BackupJob {
         defer { dumper.abort() }
         let plan = try dumper.prepare()
         try checkRoomIdentity(connection, plan: plan)
+
+        // MQTT retained state, before the archive file exists: a failure leaves nothing behind.
+        let retained = try captureMQTT()
 
         // The archive: hidden .partial, renamed only when complete.
         let stamp = Self.timestamp(request.now)
@@ -178,11 +189,21 @@ public final class BackupJob {
         try dumper.finish()
         files.append(.init(path: "db/database.dump", size: dumpSize, sha256: Self.hex(hasher.finalize())))
 
+        // mqtt/retained.json, after the dump.
+        var mqttRecord: Manifest.MQTT?
+        if let retained {
+            let json = try retained.encodedJSON()
+            try writer.addEntry(meta("mqtt", .directory, mode: 0o700))
+            try writer.addFile(meta("mqtt/retained.json", .file, mode: 0o600), size: Int64(json.count)) { try $0.write(json) }
+            files.append(.init(path: "mqtt/retained.json", size: Int64(json.count), sha256: Self.hex(SHA256.hash(data: json))))
+            mqttRecord = .init(captured_at: retained.capturedAt, messages: retained.messages.count, bytes: retained.payloadBytes)
+        }
+
         let totalRows = tables.reduce(0) { $0 + $1.rows }
         let manifest = Manifest(
             room_name: room, version: revision, git_commit: request.includeConfig ? RoomConfig.gitCommit(roomsDir: settings.roomsDir) : nil,
             timestamp: isoUTC(request.now), backup_type: "full", container_running: nil,
-            contents: .init(database: true, config: request.includeConfig, mqtt: false),
+            contents: .init(database: true, config: request.includeConfig, mqtt: retained != nil),
             created_by: "sentient-snap", sentient_version: nil,
             format_version: Manifest.formatVersion, tool_version: SentientSnapVersion.current,
             archive_name: archiveName,
@@ -190,7 +211,7 @@ public final class BackupJob {
                 name: plan.database, server_version: plan.serverVersion, server_version_num: plan.serverVersionNumber,
                 snapshot_time: isoUTC(plan.snapshotTime), dump_file: "db/database.dump", dump_format: "custom 1.14",
                 tables: tables, sequences: plan.sequenceCount, total_rows: totalRows),
-            files: files, mqtt: nil)
+            files: files, mqtt: mqttRecord)
         let manifestBytes = try manifest.encoded()
         guard manifestBytes.count <= capacity else {
             throw SnapError(.failure, "internal error: manifest.json (\(manifestBytes.count) bytes) outgrew its reserved \(capacity) bytes")
@@ -212,8 +233,8 @@ public final class BackupJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.int64Value ?? 0
         return BackupResult(
             room: room, archive: finalPath, size: size, sha256: digest, tables: tables, total_rows: totalRows,
-            config_files: files.count - 1, duration_seconds: Date().timeIntervalSince(started),
-            server_version: plan.serverVersion, warnings: warnings)
+            config_files: files.count - (retained == nil ? 1 : 2), duration_seconds: Date().timeIntervalSince(started),
+            server_version: plan.serverVersion, warnings: warnings, mqtt: mqttRecord)
     }
 
     // MARK: - Steps
@@ -238,6 +259,21 @@ public final class BackupJob {
         let message = "the database at \(connection.endpoint) holds events of room '\(other)', none of room '\(request.settings.room)': this port probably belongs to another room (check --pg-port / SENTIENT_PG_PORT)"
         if request.strictRoom { throw SnapError(.failure, message + "; refusing because of --strict-room") }
         warn(message)
+    }
+
+    /// Reads the broker's retained messages (DESIGN.md backup step 4). A broker that does not
+    /// answer is a warning (the backup goes on without MQTT state) unless `--require-mqtt`;
+    /// a refused login, a hit cap or a broker that is not MQTT are errors.
+    private func captureMQTT() throws -> RetainedSnapshot? {
+        guard request.includeMQTT else { return nil }
+        do {
+            return try RetainedState.capture(request.settings.mqttOptions, limits: request.mqttLimits)
+        } catch let error as MQTTError where !request.requireMQTT && [.unreachable, .timeout, .connectionLost].contains(error.code) {
+            warn(error.message + "; this backup holds no MQTT state (--require-mqtt makes that an error, --no-mqtt silences it)")
+            return nil
+        } catch let error as MQTTError {
+            throw error.snapError
+        }
     }
 
     static func timestamp(_ date: Date) -> String {

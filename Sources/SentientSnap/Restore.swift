@@ -22,6 +22,12 @@ public struct RestoreRequest: Sendable {
     public var noACL = false
     public var createRoles = false
     public var now = Date()
+    /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
+    public var restoreMQTT = true
+    /// Leave retained topics the archive does not have (`--mqtt-keep-extra`); default: clear them.
+    public var mqttKeepExtra = false
+    /// Settle time and caps for reading the broker's current retained set.
+    public var mqttLimits = RetainedState.CaptureLimits()
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings
@@ -50,6 +56,8 @@ public struct RestoreResult: Codable, Sendable {
     /// Non-empty when the restore finished but something needs a human (exit 75).
     public var attention: [String]
     public var plan: [String]
+    /// What the MQTT step did; nil when it did not run or failed (see `attention`).
+    public var mqtt: RetainedState.ApplyResult? = nil
 }
 
 public enum RestoreEvent: Sendable {
@@ -103,6 +111,9 @@ public final class RestoreJob {
             warn("the archive holds no config files; the config directory is left as it is")
         }
 
+        // The archive's MQTT state, read now so a damaged one is refused before anything changes.
+        let retained = try readRetained(inspection)
+
         // 2. PostgreSQL must answer (starting a stopped room container if we control it).
         let control = try resolveRoomControl()
         var maintenance: Connection?
@@ -136,6 +147,12 @@ public final class RestoreJob {
             plan.append("config: left as it is")
         }
         plan.append("room: \(control == .none ? "not restarted (room control: none)" : "restarted via \(control.rawValue)")")
+        if let retained {
+            plan.append("mqtt: make the broker at \(settings.mqttOptions.broker) hold the archive's \(retained.messages.count) retained messages"
+                + (request.mqttKeepExtra ? " (other retained topics are kept)" : " (other retained topics are cleared)"))
+        } else {
+            plan.append("mqtt: left as it is" + (request.restoreMQTT ? " (the archive holds no MQTT state)" : ""))
+        }
         if request.dryRun {
             return RestoreResult(
                 room: room, archive: request.archive, dry_run: true, database: restoreDatabase ? live : nil,
@@ -217,6 +234,17 @@ public final class RestoreJob {
             }
         }
 
+        // 8. MQTT, once the broker answers (also with room control none).
+        var mqtt: RetainedState.ApplyResult?
+        if let retained {
+            events(.step("restoring \(retained.messages.count) retained MQTT messages on \(settings.mqttOptions.broker)"))
+            do {
+                mqtt = try applyRetained(retained)
+            } catch {
+                attention.append("MQTT state was not restored: \(error) — the database and config are restored; once the broker answers, run: sentient-snap restore \(room) \(request.archive) --no-db --no-config --room-control none")
+            }
+        }
+
         // 9. Wait for /ready.
         var ready: Bool?
         if request.waitForReady {
@@ -233,10 +261,45 @@ public final class RestoreJob {
             config_dir: restoreConfig ? configDir : nil, previous_config_dir: previousConfig, tables: tables,
             rows_restored: tables.values.reduce(0, +), rows_after_swap: rowsAfterSwap,
             room_control: control.rawValue, restarted: restarted, ready: ready,
-            duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan)
+            duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
+            mqtt: mqtt)
     }
 
     // MARK: - Steps
+
+    /// `mqtt/retained.json`, when the archive captured MQTT state and the restore wants it.
+    private func readRetained(_ inspection: ArchiveInspection) throws -> RetainedSnapshot? {
+        guard request.restoreMQTT, inspection.manifest?.contents.mqtt == true else { return nil }
+        let name = "\(inspection.topDirectory)/mqtt/retained.json"
+        guard inspection.hasMQTT else {
+            throw SnapError(.damagedArchive, "\(request.archive): manifest.json says MQTT state was captured, but mqtt/retained.json is missing (use --no-mqtt to restore without it)")
+        }
+        do {
+            let reader = try TarGzReader(path: request.archive)
+            while let entry = try reader.next() {
+                guard entry.metadata.name == name else { continue }
+                return try RetainedSnapshot.decode(try reader.readAll(limit: 256 << 20))
+            }
+        } catch let error as ArchiveError {
+            throw SnapError(.damagedArchive, "\(request.archive): cannot read mqtt/retained.json: \(error.message)")
+        }
+        throw SnapError(.damagedArchive, "\(request.archive): mqtt/retained.json is missing")
+    }
+
+    /// Restore step 8: retries while the broker does not answer (it may be restarting with the
+    /// room), for up to the ready timeout.
+    private func applyRetained(_ retained: RetainedSnapshot) throws -> RetainedState.ApplyResult {
+        let deadline = Date().addingTimeInterval(request.readyTimeout)
+        while true {
+            do {
+                return try RetainedState.apply(
+                    retained, to: request.settings.mqttOptions, keepExtra: request.mqttKeepExtra, limits: request.mqttLimits)
+            } catch let error as MQTTError where [.unreachable, .timeout, .connectionLost].contains(error.code) {
+                guard Date() < deadline else { throw error }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
 
     /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no
     /// room container: should PostgreSQL not answer either, the runbook says why.

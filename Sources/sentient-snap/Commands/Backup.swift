@@ -55,6 +55,15 @@ struct Backup: ParsableCommand {
     @Flag(name: .customLong("no-acl"), help: "Leave GRANTs out of the dump.")
     var noACL = false
 
+    @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
+    var noMQTT = false
+
+    @Flag(name: .customLong("require-mqtt"), help: "Fail (exit 69) when the MQTT broker does not answer, instead of warning and backing up without its state.")
+    var requireMQTT = false
+
+    @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete (default: 0.5).")
+    var mqttSettle: Double = 0.5
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -73,6 +82,12 @@ struct Backup: ParsableCommand {
         if output.json && output.quiet {
             throw ValidationError("--json and --quiet cannot be combined.")
         }
+        if noMQTT && requireMQTT {
+            throw ValidationError("--no-mqtt and --require-mqtt cannot be combined.")
+        }
+        guard mqttSettle > 0 && mqttSettle <= 5 else {
+            throw ValidationError("--mqtt-settle \(mqttSettle) is out of range: use more than 0 and at most 5 seconds.")
+        }
     }
 
     func run() throws {
@@ -89,6 +104,9 @@ struct Backup: ParsableCommand {
             request.lockTimeout = lockTimeout
             request.noOwner = noOwner
             request.noACL = noACL
+            request.includeMQTT = !noMQTT
+            request.requireMQTT = requireMQTT
+            request.mqttLimits.settle = mqttSettle
             let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
             let job = BackupJob(request) { event in
                 switch event {
@@ -114,6 +132,7 @@ struct Backup: ParsableCommand {
                       sha256    \(result.sha256)
                       database  \(tableCount) table\(tableCount == 1 ? "" : "s"), \(formatCount(result.total_rows)) rows (PostgreSQL \(result.server_version))
                       config    \(noConfig ? "not included (--no-config)" : "\(result.config_files) files")
+                      mqtt      \(result.mqtt.map { "\(formatCount(Int64($0.messages))) retained messages, \(formatBytes($0.bytes))" } ?? (noMQTT ? "not included (--no-mqtt)" : "not included (broker did not answer)"))
                       took      \(String(format: "%.1f", result.duration_seconds)) s
                     """)
             }

@@ -61,6 +61,12 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("in-place"), help: "Restore into the live database itself, for PostgreSQL users without CREATEDB; NOT atomic: a failure half-way leaves it incomplete (default: off, use a staging database).")
     var inPlace = false
 
+    @Flag(name: .customLong("no-mqtt"), help: "Leave the MQTT broker's retained messages as they are.")
+    var noMQTT = false
+
+    @Flag(name: .customLong("mqtt-keep-extra"), help: "Keep retained topics the archive does not have (default: clear them).")
+    var mqttKeepExtra = false
+
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
@@ -87,7 +93,7 @@ struct Restore: ParsableCommand {
         }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 64.") }
         guard readyTimeout > 0 else { throw ValidationError("--ready-timeout must be positive.") }
-        if noConfig && noDB { throw ValidationError("--no-config and --no-db together leave nothing to restore.") }
+        if noConfig && noDB && noMQTT { throw ValidationError("--no-config, --no-db and --no-mqtt together leave nothing to restore.") }
         if inPlace && noDB { throw ValidationError("--in-place restores the database: it cannot be combined with --no-db.") }
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
@@ -111,6 +117,8 @@ struct Restore: ParsableCommand {
             request.noOwner = noOwner
             request.noACL = noACL
             request.createRoles = createRoles
+            request.restoreMQTT = !noMQTT
+            request.mqttKeepExtra = mqttKeepExtra
             let quiet = output.quiet || output.json
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let job = RestoreJob(request, events: { event in
@@ -156,6 +164,10 @@ struct Restore: ParsableCommand {
                     }
                     if let after = result.rows_after_swap, after > 0 {
                         lines.append("  note      \(after) event(s) arrived after the swap, before the restart")
+                    }
+                    if let mqtt = result.mqtt {
+                        lines.append("  mqtt      \(mqtt.published) retained messages on \(mqtt.broker)"
+                            + (mqtt.cleared > 0 ? ", \(mqtt.cleared) other topics cleared" : "") + (mqtt.kept_extra > 0 ? ", \(mqtt.kept_extra) other topics kept" : ""))
                     }
                     lines.append("  room      " + (result.restarted ? "restarted via \(result.room_control)" : "not restarted (room control: \(result.room_control))"))
                     if let ready = result.ready { lines.append("  ready     " + (ready ? "yes" : "NO")) }
