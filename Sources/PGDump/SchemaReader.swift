@@ -473,6 +473,7 @@ struct SchemaReader {
                    (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname), ', ' ORDER BY i.inhseqno)
                     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
                     WHERE i.inhrelid = c.oid) AS parents,
+                   (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS parent_oid,
                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND \(userNamespaceFilter)
@@ -487,7 +488,8 @@ struct SchemaReader {
             SELECT co.conrelid, pg_catalog.quote_ident(co.conname) AS q, pg_catalog.pg_get_constraintdef(co.oid) AS def, co.conname,
                    pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment
             FROM pg_catalog.pg_constraint co
-            WHERE co.conrelid = ANY($1::pg_catalog.oid[]) AND co.contype = 'c' AND co.convalidated AND co.conislocal
+            WHERE co.conrelid = ANY($1::pg_catalog.oid[]) AND co.contype = 'c' AND co.convalidated
+              AND (co.conislocal OR EXISTS (SELECT 1 FROM pg_catalog.pg_class pc WHERE pc.oid = co.conrelid AND pc.relispartition))
             ORDER BY co.conname
             """, ["{" + tableOIDs.joined(separator: ",") + "}"])
 
@@ -536,7 +538,8 @@ struct SchemaReader {
             for column in cols {
                 let qname: String = try column.get("q")
                 let local = column["attislocal"] == "t"
-                if !local || partition {
+                // Partitions are created whole and attached afterwards, as pg_dump does.
+                if !local && !partition {
                     // Inherited columns come from the parent; only what differs is set after.
                     if column["attnotnull"] == "t" && column["parent_notnull"] != "t" {
                         after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET NOT NULL;")
@@ -546,19 +549,26 @@ struct SchemaReader {
                 var line = "    \(qname) \(try column.get("type", as: String.self))"
                 if let collation = column["collation"] { line += " COLLATE \(collation)" }
                 if let generated = column["generated"] { line += " GENERATED ALWAYS AS (\(generated)) STORED" }
-                if column["attnotnull"] == "t" { line += " NOT NULL" }
+                if column["attnotnull"] == "t" {
+                    // PostgreSQL 18 names NOT NULL constraints; keep a name that is not the default.
+                    if let constraint = column["nn_name"], constraint != "\(name)_\(column["attname"] ?? "")_not_null" {
+                        line += " CONSTRAINT \(quoteIdentifier(constraint))"
+                    }
+                    line += " NOT NULL"
+                }
                 lines.append(line)
             }
             for check in checks where check["conrelid"] == oid {
                 lines.append("    CONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))")
             }
-            if partition, let parents = row["parents"], let bound = row["partbound"] {
-                defn += "PARTITION OF \(parents)"
-                if !lines.isEmpty { defn += " (\n" + lines.joined(separator: ",\n") + "\n)" }
-                defn += "\n\(bound)"
-            } else {
-                defn += "(\n" + lines.joined(separator: ",\n") + "\n)"
-                if let parents = row["parents"] { defn += "\nINHERITS (\(parents))" }
+            defn += "(\n" + lines.joined(separator: ",\n") + "\n)"
+            if !partition, let parents = row["parents"] { defn += "\nINHERITS (\(parents))" }
+            if partition, let parent = row["parents"], let bound = row["partbound"] {
+                var attach = DumpObject(
+                    key: ObjectKey(catalog: 6, oid: UInt32(oid) ?? 0), kind: .attach, sortName: "\(schema).\(name)",
+                    entries: [Self.entry(name, "TABLE ATTACH", .preData, defn: "ALTER TABLE ONLY \(parent) ATTACH PARTITION \(q) \(bound);\n", namespace: schema, owner: owner)])
+                attach.dependencies = [Self.key(CatalogID.pgClass, oid), Self.key(CatalogID.pgClass, row["parent_oid"])]
+                add(attach)
             }
             if let partkey = row["partkey"] { defn += "\nPARTITION BY \(partkey)" }
             if let options = row["options"], !options.isEmpty { defn += "\nWITH (\(options))" }
@@ -651,6 +661,8 @@ struct SchemaReader {
                    CASE WHEN COALESCE(a.attstattarget, -1) >= 0 THEN a.attstattarget END AS stattarget,
                    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END AS storage,
                    pg_catalog.array_to_string(a.attoptions, ', ') AS attoptions,
+                   (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
+                     AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
                     WHERE i.inhrelid = a.attrelid) AS parent_notnull
             FROM pg_catalog.pg_attribute a
@@ -768,7 +780,7 @@ struct SchemaReader {
             SELECT co.oid, co.conname, pg_catalog.quote_ident(co.conname) AS qname, co.contype, co.convalidated, co.conrelid,
                    c.relname, n.nspname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q,
                    pg_catalog.pg_get_constraintdef(co.oid) AS def, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-                   pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment, c.relkind, co.conparentid, co.conislocal,
+                   pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment, c.relkind, co.conparentid, co.conislocal, c.relispartition,
                    co.conindid, (SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS clustered,
                    (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex
             FROM pg_catalog.pg_constraint co
@@ -781,7 +793,7 @@ struct SchemaReader {
             let type = row["contype"] ?? ""
             // Validated local CHECKs are inline in CREATE TABLE; inherited ones and foreign keys
             // cloned onto partitions come from their parent.
-            if type == "c" && row["convalidated"] == "t" && row["conislocal"] == "t" { continue }
+            if type == "c" && row["convalidated"] == "t" && (row["conislocal"] == "t" || row["relispartition"] == "t") { continue }
             if type == "c" && row["conislocal"] != "t" { continue }
             if type == "f" && row["conparentid"] != "0" { continue }
             let q: String = try row.get("q"), qname: String = try row.get("qname"), owner: String = try row.get("owner")
