@@ -71,14 +71,19 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
 
     // MARK: - Calendar buckets (local calendar fields, no time zone arithmetic)
 
+    private static let isoCalendar: Calendar = {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
     /// `2024-01-15`.
     public var dayKey: String { String(format: "%04d-%02d-%02d", year, month, day) }
     /// `2024-01`.
     public var monthKey: String { String(format: "%04d-%02d", year, month) }
     /// ISO 8601 week, `2025-W01` (weeks start on Monday; week 1 holds the year's first Thursday).
     public var weekKey: String {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Self.isoCalendar
         let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
         let parts = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: noon)
         return String(format: "%04d-W%02d", parts.yearForWeekOfYear!, parts.weekOfYear!)
