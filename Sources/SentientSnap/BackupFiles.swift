@@ -45,16 +45,15 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
               let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15)
         else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        var calendar = Self.localCalendar
+        if calendar.timeZone != timeZone { calendar.timeZone = timeZone }
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60,
               let date = calendar.date(from: components)
         else { return nil }
         // Reject dates the calendar rolled over (Feb 30 -> Mar 2). Checked on a UTC calendar so a
         // local time skipped by a DST change still counts as a valid name.
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
+        let utc = Self.utcCalendar
         guard let check = utc.date(from: components),
               utc.dateComponents([.year, .month, .day], from: check) == DateComponents(year: year, month: month, day: day)
         else { return nil }
@@ -70,6 +69,19 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     // MARK: - Calendar buckets (local calendar fields, no time zone arithmetic)
+
+    // Calendars are built once: building one (and its time zone) reads tzdata from disk.
+    private static let localCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        return calendar
+    }()
+
+    private static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 
     private static let isoCalendar: Calendar = {
         var calendar = Calendar(identifier: .iso8601)
