@@ -4,7 +4,8 @@
 #   make test      the whole test suite (swift-testing runs tests in parallel); non-zero on failure
 #   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
 #   make demo      run scripts/demo.sh
-#   make install   install the release binary to $(DESTDIR)$(PREFIX)/bin
+#   make install   install the release binary to $(DESTDIR)$(PREFIX)/bin, the drop-in wrappers for
+#                  the old scripts to $(PREFIX)/lib/sentient-snap and the systemd units to $(UNITDIR)
 #
 # Tests start a throwaway PostgreSQL from /usr/lib/postgresql/15/bin (override with
 # SENTIENT_TEST_PG_BIN) or use a running one: SENTIENT_TEST_PG_URL=postgresql://user:pw@host:port/db.
@@ -12,6 +13,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 SWIFT_BUILD_FLAGS ?=
 SWIFT_TEST_FLAGS ?= --parallel
 
@@ -19,7 +21,7 @@ SWIFT_TEST_FLAGS ?= --parallel
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync).
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
-	pigz python3 python3-pip mosquitto mosquitto-clients rsync openssh-server time
+	pigz python3 python3-pip mosquitto mosquitto-clients rsync openssh-server openssh-client time
 
 .PHONY: all build test test-unit test-pg16 test-matrix deps demo install clean
 
@@ -69,6 +71,16 @@ demo: deps build
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sentient-snap" "$(DESTDIR)$(PREFIX)/bin/sentient-snap"
+	install -d "$(DESTDIR)$(PREFIX)/lib/sentient-snap"
+	install -m 0644 ops/backup/_common.sh "$(DESTDIR)$(PREFIX)/lib/sentient-snap/_common.sh"
+	for f in backup-room.sh restore-room.sh sync-offsite.sh cleanup-backups.sh; do \
+		install -m 0755 "ops/backup/$$f" "$(DESTDIR)$(PREFIX)/lib/sentient-snap/$$f" || exit 1; \
+	done
+	install -d "$(DESTDIR)$(UNITDIR)"
+	for f in ops/systemd/*.service ops/systemd/*.timer; do \
+		sed 's#/usr/local/bin/sentient-snap#$(PREFIX)/bin/sentient-snap#g' "$$f" > "$(DESTDIR)$(UNITDIR)/$$(basename "$$f")" || exit 1; \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename "$$f")"; \
+	done
 
 clean:
 	rm -rf .build

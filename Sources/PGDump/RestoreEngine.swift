@@ -205,7 +205,7 @@ public final class RestoreEngine {
 
     /// Settings sent before anything else, as pg_restore's `_doSetFixedOutputState` sends
     /// them, but only those the target server knows.
-    static func preamble(entries: [TOCEntry], serverVersion: Int) throws -> String {
+    public static func preamble(entries: [TOCEntry], serverVersion: Int) throws -> String {
         var lines = [
             "SET statement_timeout = 0;", "SET lock_timeout = 0;", "SET idle_in_transaction_session_timeout = 0;",
         ]
@@ -249,7 +249,7 @@ public final class RestoreEngine {
 
     /// `ALTER <kind> <name> OWNER TO <owner>` under pg_restore's rules (format doc §7.4):
     /// only for entries with an owner and a drop statement, by desc.
-    static func ownerStatement(_ entry: TOCEntry) -> String? {
+    public static func ownerStatement(_ entry: TOCEntry) -> String? {
         guard let owner = entry.owner, !owner.isEmpty, let drop = entry.dropStmt, !drop.isEmpty else { return nil }
         let byName: Set<String> = [
             "TABLE", "VIEW", "SEQUENCE", "MATERIALIZED VIEW", "FOREIGN TABLE", "TYPE", "DOMAIN", "SCHEMA",

@@ -82,6 +82,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let message = String(describing: error)
+        HookContext.shared.message = message
         FileHandle.standardError.write(Data("sentient-snap: error: \(message)\n".utf8))
         throw ExitCode(ExitStatus.code(for: error))
     }
@@ -90,6 +91,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 /// Refuses root unless --allow-root (exit 77).
 func checkRoot(allowRoot: Bool, command: String) throws {
     if geteuid() == 0 && !allowRoot {
+        HookContext.shared.message = "refusing to run \(command) as root without --allow-root"
         FileHandle.standardError.write(Data("sentient-snap: error: refusing to run \(command) as root: run it as the backup user, or pass --allow-root if you really mean it\n".utf8))
         throw ExitCode(ExitStatus.permission)
     }

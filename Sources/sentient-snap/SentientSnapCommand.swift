@@ -18,6 +18,6 @@ struct SentientSnapCommand: ParsableCommand {
             \(exitStatusHelp)
             """,
         version: SentientSnapVersion.current,
-        subcommands: [Backup.self, Restore.self, Verify.self]
+        subcommands: [Backup.self, BackupAll.self, Restore.self, Verify.self, List.self, Status.self, Prune.self, Export.self, SyncOffsite.self]
     )
 }

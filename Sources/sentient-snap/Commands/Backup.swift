@@ -30,6 +30,7 @@ struct Backup: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var hooks: HookOptions
 
     @Flag(name: .customLong("no-config"), help: "Back up the database only (for backups from another host).")
     var noConfig = false
@@ -90,7 +91,7 @@ struct Backup: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "backup")
         SignalCleanup.install()
         try runReportingErrors {
@@ -120,6 +121,7 @@ struct Backup: ParsableCommand {
                 }
             }
             let result = try job.run()
+            HookContext.shared.archive = result.archive
             progress.clear()
             if output.json {
                 print(try jsonString(result))

@@ -33,6 +33,7 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var hooks: HookOptions
 
     @Flag(help: "Skip the confirmation prompt.")
     var force = false
@@ -98,7 +99,7 @@ struct Restore: ParsableCommand {
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
 
-    func run() throws {
+    func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "restore")
         try runReportingErrors {
             var flags = connection.flags

@@ -1,0 +1,138 @@
+import ArchiveWriter
+import Foundation
+
+/// One backup as `list` shows it: what the file name and the manifest at the archive's head say.
+public struct BackupListing: Codable, Sendable {
+    public var file: String
+    public var path: String
+    public var room: String
+    /// The file name's local timestamp, `2024-01-15T14:30:22`.
+    public var timestamp: String
+    public var age_seconds: Double
+    public var size: Int64
+    /// `room.revision` from room.yaml at backup time (manifest `version`).
+    public var revision: String?
+    /// Total rows in the dump (our archives only).
+    public var rows: Int64?
+    /// "present" or "missing" (`list` does not hash archives; `verify` and `status` do).
+    public var sidecar: String
+    /// Made by the old backup-room.sh (no `format_version` in its manifest).
+    public var legacy: Bool
+    /// Compressed bytes read to find the manifest.
+    public var bytes_read: Int64
+    /// Why the head could not be read, if it could not.
+    public var error: String?
+}
+
+/// Reading what an archive says about itself without reading the whole archive.
+public enum BackupCatalog {
+    /// Entries larger than this are not skipped while looking for a legacy archive's manifest:
+    /// the old scripts' `tar -czf` may put it after the dump, and reading past the dump would
+    /// mean reading the whole archive.
+    static let headScanLimit: Int64 = 4 << 20
+
+    /// The manifest at the head of an archive.
+    /// - Returns: the manifest (nil when it is not in the head) and the compressed bytes read.
+    /// - Throws: `SnapError(.damagedArchive)` when the head cannot be read.
+    public static func readHead(_ path: String) throws -> (manifest: Manifest?, bytesRead: Int64) {
+        let reader: TarGzReader
+        do {
+            reader = try TarGzReader(path: path)
+        } catch let error as ArchiveError {
+            throw SnapError(.inputNotFound, "cannot open \(path): \(error.message)")
+        }
+        do {
+            while let entry = try reader.next() {
+                let parts = entry.metadata.name.split(separator: "/")
+                if parts.count == 2, parts[1] == "manifest.json", case .file = entry.metadata.kind {
+                    let bytes = try reader.readAll(limit: 32 << 20)
+                    return (try Manifest.decode(bytes), reader.compressedBytesRead)
+                }
+                if entry.size > headScanLimit { break }
+            }
+            return (nil, reader.compressedBytesRead)
+        } catch let error as ArchiveError {
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+        }
+    }
+
+    /// The backups in `directory` (optionally of one room), newest first, each described from its
+    /// name and the head of the archive. An unreadable archive is listed with its error.
+    public static func list(_ directory: String, room: String? = nil, now: Date = Date()) throws -> [BackupListing] {
+        try BackupDirectory.scan(directory, room: room).map { file in
+            var listing = BackupListing(
+                file: file.name.fileName, path: file.path, room: file.name.room, timestamp: localISO(file.name),
+                age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
+                sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil)
+            do {
+                let (manifest, bytesRead) = try readHead(file.path)
+                listing.bytes_read = bytesRead
+                if let manifest {
+                    listing.revision = manifest.version
+                    listing.rows = manifest.database?.total_rows
+                    listing.legacy = manifest.format_version == nil
+                } else {
+                    listing.legacy = true
+                    listing.error = "no manifest.json near the head of the archive"
+                }
+            } catch let error as SnapError {
+                listing.error = error.message
+            }
+            return listing
+        }
+    }
+
+    static func localISO(_ name: BackupFileName) -> String {
+        String(format: "%04d-%02d-%02dT%02d:%02d:%02d", name.year, name.month, name.day, name.hour, name.minute, name.second)
+    }
+}
+
+/// One room's state as `status` reports it.
+public struct RoomBackupStatus: Codable, Sendable {
+    public var room: String
+    public var archive: String?
+    public var timestamp: String?
+    public var age_seconds: Double?
+    /// The archive passed `verify`'s checks.
+    public var verified: Bool
+    /// "ok", "missing" or "mismatch" (a mismatch also fails verification).
+    public var sidecar: String?
+    /// Newer than the maximum age and verified.
+    public var ok: Bool
+    public var problems: [String]
+}
+
+/// The newest backup of each room: how old, and whether it verifies.
+public enum BackupStatus {
+    /// - Parameter rooms: rooms that must have a backup even when none is found (e.g. `--room`).
+    public static func check(_ directory: String, rooms: [String] = [], maxAge: TimeInterval, now: Date = Date()) throws -> [RoomBackupStatus] {
+        let files = try BackupDirectory.scan(directory, room: rooms.count == 1 ? rooms[0] : nil)
+        var newest: [String: BackupFile] = [:]
+        for file in files where newest[file.name.room] == nil { newest[file.name.room] = file }
+        let names = Set(newest.keys).union(rooms).sorted()
+        return names.map { room in
+            guard let file = newest[room] else {
+                return RoomBackupStatus(room: room, archive: nil, timestamp: nil, age_seconds: nil, verified: false, sidecar: nil, ok: false,
+                                        problems: ["no backup of \(room) in \(directory)"])
+            }
+            let age = now.timeIntervalSince(file.name.date)
+            var status = RoomBackupStatus(
+                room: room, archive: file.path, timestamp: BackupCatalog.localISO(file.name), age_seconds: age,
+                verified: false, sidecar: nil, ok: false, problems: [])
+            if age > maxAge {
+                status.problems.append("the newest backup is \(DurationText.describe(age)) old, over the maximum of \(DurationText.describe(maxAge))")
+            }
+            do {
+                let inspection = try ArchiveInspector.inspect(file.path)
+                status.verified = true
+                status.sidecar = inspection.sidecar
+            } catch let error as SnapError {
+                status.problems.append(error.message)
+            } catch {
+                status.problems.append("\(file.path): \(error)")
+            }
+            status.ok = status.problems.isEmpty
+            return status
+        }
+    }
+}

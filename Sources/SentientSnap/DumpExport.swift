@@ -1,0 +1,291 @@
+import ArchiveWriter
+import Crypto
+import Foundation
+import PGDump
+
+/// What `export` wrote.
+public struct ExportResult: Codable, Sendable {
+    public var archive: String
+    public var output: String
+    public var format: String
+    public var bytes: Int64
+}
+
+/// Gets the database out of an archive for stock PostgreSQL tools: the custom-format dump as it
+/// is (for `pg_restore`), or rendered as a plain SQL script (for `psql -f`).
+///
+/// Both stream: the dump is never held in memory or spooled. The archive is read to its end,
+/// so a damaged archive fails (and its output is removed) rather than yielding a silent half.
+public enum DumpExport {
+    public enum Format: String, Sendable {
+        /// `db/database.dump` byte for byte.
+        case dump
+        /// A plain SQL script equivalent to `pg_restore -f`.
+        case sql
+    }
+
+    /// Writes the archive's database to `output` (`-` for stdout).
+    /// - Parameter noOwner: leave out `ALTER ... OWNER TO` (SQL only), as `pg_restore --no-owner`.
+    /// - Throws: `SnapError(.inputNotFound)` for a missing archive or an archive without a
+    ///   database; `.damagedArchive`; `.outputNotCreatable` / `.ioFailure` for the output.
+    public static func export(archive: String, to output: String, format: Format, noOwner: Bool = false) throws -> ExportResult {
+        guard FileManager.default.fileExists(atPath: archive) else {
+            throw SnapError(.inputNotFound, "archive \(archive) not found")
+        }
+        let sink = try OutputFile(output)
+        var done = false
+        defer { if !done { sink.discard() } }
+        var expected: String?
+        var found = false
+        do {
+            let reader = try TarGzReader(path: archive)
+            while let entry = try reader.next() {
+                let parts = entry.metadata.name.split(separator: "/").map(String.init)
+                guard parts.count >= 2, case .file = entry.metadata.kind else { continue }
+                let relative = parts.dropFirst().joined(separator: "/")
+                if relative == "manifest.json" {
+                    let manifest = try Manifest.decode(try reader.readAll(limit: 32 << 20))
+                    expected = manifest.files?.first { $0.path == "db/database.dump" }?.sha256
+                    continue
+                }
+                let isDump = relative == "db/database.dump"
+                let isPlain = relative == "db/database.sql"
+                guard isDump || isPlain, !found else { continue }
+                if isPlain && format == .dump {
+                    throw SnapError(.inputNotFound, "\(archive) holds a plain SQL dump (db/database.sql, from the old scripts), not a custom-format one: use --sql, which writes it out as it is")
+                }
+                found = true
+                var hasher = SHA256()
+                let source: CustomArchiveDecoder.Source = { buffer in
+                    let n = try reader.read(into: buffer)
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    return n
+                }
+                if format == .dump || isPlain {
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+                    defer { buffer.deallocate() }
+                    while true {
+                        let n = try source(buffer)
+                        if n == 0 { break }
+                        try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    }
+                } else {
+                    do {
+                        try SQLRenderer(decoder: CustomArchiveDecoder(source: source), sink: sink, noOwner: noOwner).render()
+                    } catch let error as DumpError {
+                        throw SnapError(error.code == .unsupportedObject || error.code == .unsupported ? .failure : .damagedArchive,
+                                        "db/database.dump in \(archive): \(error.message)")
+                    }
+                    ArchiveInspector.drainQuietly(source)
+                }
+                if isDump, let expected, ArchiveInspector.hex(hasher.finalize()) != expected {
+                    throw SnapError(.damagedArchive, "\(archive): db/database.dump does not match its SHA-256 in manifest.json; the archive is damaged")
+                }
+            }
+            try reader.finishVerification()
+        } catch let error as ArchiveError {
+            throw SnapError(.damagedArchive, "\(archive) is damaged: \(error.message)")
+        }
+        guard found else {
+            throw SnapError(.inputNotFound, "\(archive) holds no database (no db/database.dump): it is a config-only backup")
+        }
+        let bytes = try sink.finish()
+        done = true
+        return ExportResult(archive: archive, output: output, format: format.rawValue, bytes: bytes)
+    }
+}
+
+extension ArchiveInspector {
+    static func drainQuietly(_ source: CustomArchiveDecoder.Source) {
+        try? drain(source)
+    }
+}
+
+// MARK: - SQL
+
+/// Renders a custom-format dump as the script `pg_restore -f` would print: the session
+/// settings, every entry's definition in restore order with its owner, table data as
+/// `COPY ... FROM stdin;` followed by the rows and `\.`, sequence values, post-data, then ACLs.
+final class SQLRenderer {
+    private let decoder: CustomArchiveDecoder
+    private let sink: OutputFile
+    private let noOwner: Bool
+
+    init(decoder: CustomArchiveDecoder, sink: OutputFile, noOwner: Bool) {
+        self.decoder = decoder
+        self.sink = sink
+        self.noOwner = noOwner
+    }
+
+    /// Descs that describe the archive (they become the preamble), not objects.
+    private static let special: Set<String> = ["ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES"]
+    private static let aclDescs: Set<String> = ["ACL", "DEFAULT ACL", "ACL LANGUAGE"]
+    private static let lastDescs: Set<String> = ["MATERIALIZED VIEW DATA", "EVENT TRIGGER"]
+
+    func render() throws {
+        let header = try decoder.readHeader()
+        let entries = try decoder.readTOC()
+        if let blob = entries.first(where: { ["BLOBS", "BLOB", "BLOB METADATA"].contains($0.desc) }) {
+            throw DumpError(.unsupported, "the dump holds large objects (\(blob.desc) \(blob.tag)), which the SQL export cannot render yet; use --dump and pg_restore")
+        }
+        try text("--\n-- PostgreSQL database dump\n--\n\n")
+        try text("-- Dumped from database version \(header.serverVersion)\n-- Dumped by \(header.dumperVersion)\n")
+        try text("-- Rendered as SQL by sentient-snap \(SentientSnapVersion.current) export\n\n")
+        // Targets older than 17 reject transaction_timeout, so it is left out, as pg_restore 16 does.
+        try text(try RestoreEngine.preamble(entries: entries, serverVersion: 160000) + "\n\n")
+
+        // Same passes as RestoreEngine: each SECTION_NONE entry belongs to the section before it.
+        var effective: [DumpSection] = []
+        var current = DumpSection.preData
+        for entry in entries {
+            if entry.section != .none { current = entry.section }
+            effective.append(current)
+        }
+        let restorable = entries.indices.filter { !Self.special.contains(entries[$0].desc) }
+        let deferred = Set(restorable.filter {
+            Self.aclDescs.contains(entries[$0].desc) || Self.lastDescs.contains(entries[$0].desc)
+                || (entries[$0].desc == "COMMENT" && entries[$0].tag.hasPrefix("EVENT TRIGGER "))
+        })
+        func pass(_ section: DumpSection) -> [Int] {
+            restorable.filter { effective[$0] == section && !deferred.contains($0) }
+        }
+        var tableAM: String?
+        for index in pass(.preData) {
+            let entry = entries[index]
+            if let am = entry.tableAM, !am.isEmpty, am != tableAM {
+                try text("SET default_table_access_method = \(am);\n\n")
+                tableAM = am
+            }
+            try definition(entry)
+        }
+        for index in pass(.data) {
+            let entry = entries[index]
+            guard entry.hadDumper else {
+                try definition(entry)
+                continue
+            }
+            try seekBlock(entry)
+            try text("--\n-- Data for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)\n--\n\n")
+            if let copy = entry.copyStmt, !copy.isEmpty {
+                try text(copy.hasSuffix("\n") ? copy : copy + "\n")
+                var tail: [UInt8] = []
+                var wrote: Int64 = 0
+                try decoder.readTableData { chunk in
+                    try sink.write(chunk)
+                    wrote += Int64(chunk.count)
+                    tail.append(contentsOf: chunk.suffix(8))
+                    if tail.count > 8 { tail.removeFirst(tail.count - 8) }
+                }
+                // Older dumps carry the end marker in the data; ours and newer ones do not.
+                let ending = String(decoding: tail, as: UTF8.self)
+                let hasMarker = ending.hasSuffix("\n\\.\n\n\n") || ending.hasSuffix("\n\\.\n") || ending == "\\.\n\n\n" || ending == "\\.\n"
+                if wrote > 0 && !ending.hasSuffix("\n") { try text("\n") }
+                if !hasMarker { try text("\\.\n") }
+                try text("\n")
+            } else {
+                // Data stored as SQL statements (INSERTs).
+                try decoder.readTableData { try sink.write($0) }
+                try text("\n")
+            }
+        }
+        for index in pass(.postData) { try definition(entries[index]) }
+        for index in deferred.sorted() where Self.aclDescs.contains(entries[index].desc) { try definition(entries[index]) }
+        for index in deferred.sorted() where !Self.aclDescs.contains(entries[index].desc) { try definition(entries[index]) }
+        try text("--\n-- PostgreSQL database dump complete\n--\n\n")
+    }
+
+    private func definition(_ entry: TOCEntry) throws {
+        var sql = entry.defn ?? ""
+        if !noOwner, let owner = RestoreEngine.ownerStatement(entry) { sql += (sql.hasSuffix("\n") ? "" : "\n") + "\n" + owner + "\n" }
+        guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        let name = "\(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)"
+        try text("--\n-- Name: \(name.replacingOccurrences(of: "\n", with: " ")); Type: \(entry.desc)\n--\n\n")
+        try text(sql.hasSuffix("\n") ? sql + "\n" : sql + "\n\n")
+    }
+
+    private func seekBlock(_ entry: TOCEntry) throws {
+        while let block = try decoder.nextBlock() {
+            if block.dumpId == entry.dumpId { return }
+            try decoder.skipBlock(isBlobs: block.isBlobs)
+        }
+        throw DumpError(.corrupt, "the dump has no data block for \(entry.desc) \(entry.tag) (id \(entry.dumpId)): the file is damaged or its blocks are out of order")
+    }
+
+    private func text(_ string: String) throws {
+        var copy = string
+        try copy.withUTF8 { try sink.write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+// MARK: - Output
+
+/// A buffered output file written as `<path>.partial` and renamed when finished, or stdout for `-`.
+final class OutputFile {
+    private let path: String
+    private let temp: String?
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var written: Int64 = 0
+
+    init(_ path: String) throws {
+        self.path = path
+        if path == "-" {
+            temp = nil
+            fd = STDOUT_FILENO
+            return
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let partial = (dir.isEmpty ? "" : dir + "/") + ".\(name).partial"
+        let opened = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard opened >= 0 else {
+            throw SnapError(.outputNotCreatable, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        temp = partial
+        fd = opened
+        PartialFiles.shared.register(partial)
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code: SnapError.Code = .ioFailure
+                throw SnapError(code, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        written += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, fsyncs and renames into place; returns the bytes written.
+    func finish() throws -> Int64 {
+        try flush()
+        guard let temp else { return written }
+        guard fsync(fd) == 0, close(fd) == 0, rename(temp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            PartialFiles.shared.unregister(temp)
+            throw SnapError(.ioFailure, "cannot write \(path): \(reason)")
+        }
+        PartialFiles.shared.unregister(temp)
+        return written
+    }
+
+    /// Removes the partial output.
+    func discard() {
+        guard let temp else { return }
+        close(fd)
+        unlink(temp)
+        PartialFiles.shared.unregister(temp)
+    }
+}

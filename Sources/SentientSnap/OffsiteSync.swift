@@ -1,0 +1,261 @@
+import Foundation
+
+/// Where `sync-offsite` copies to, as rsync reads it.
+public enum OffsiteTarget: Sendable, Equatable {
+    /// A local directory or a mounted NFS/SMB share.
+    case local(String)
+    /// `[user@]host:/path` over SSH.
+    case ssh(String)
+    /// `rsync://host[:port]/module[/path]` or `host::module`.
+    case daemon(String)
+
+    /// rsync's own rule: `rsync://` or `::` is a daemon; a colon before the first slash is SSH.
+    public init(_ text: String) {
+        if text.hasPrefix("rsync://") || text.contains("::") {
+            self = .daemon(text)
+        } else if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") {
+            self = .ssh(text)
+        } else {
+            self = .local(text)
+        }
+    }
+
+    public var kind: String {
+        switch self {
+        case .local: return "local"
+        case .ssh: return "ssh"
+        case .daemon: return "rsync-daemon"
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .local(let s), .ssh(let s), .daemon(let s): return s
+        }
+    }
+}
+
+/// What to copy where, and how.
+public struct OffsiteSyncRequest: Sendable {
+    public var source: String
+    public var target: OffsiteTarget
+    public var dryRun = false
+    /// Delete files on the target that the source no longer has (rsync --delete; hidden and
+    /// excluded files on the target are left alone).
+    public var delete = false
+    /// KiB per second (rsync --bwlimit).
+    public var bandwidthLimit: Int?
+    public var sshKey: String?
+    public var sshPort: Int?
+    /// Extra `-o` options for ssh (e.g. `StrictHostKeyChecking=accept-new`).
+    public var sshOptions: [String] = []
+    /// rsync filter patterns; a file selected by an include always travels with its sidecar.
+    public var includes: [String] = []
+    public var excludes: [String] = []
+    /// The rsync executable (a name looked up on PATH, or a path).
+    public var rsync = "rsync"
+    public var environment = ProcessInfo.processInfo.environment
+
+    public init(source: String, target: OffsiteTarget) {
+        self.source = source
+        self.target = target
+    }
+}
+
+/// What a sync did. `--json` prints it.
+public struct OffsiteSyncResult: Codable, Sendable {
+    public var source: String
+    public var target: String
+    public var target_kind: String
+    public var dry_run: Bool
+    /// Files copied (or, in a dry run, that would be), relative to the source.
+    public var transferred: [String]
+    /// Files deleted on the target (with --delete).
+    public var deleted: [String]
+    /// Archives whose SHA-256 on a local target was checked against their sidecar.
+    public var verified: [String]
+    public var duration_seconds: Double
+}
+
+/// Copies a backup directory to another place with rsync, run as a child process with an argv
+/// (never through a shell).
+public enum OffsiteSync {
+    /// rsync's arguments for a request (without the executable).
+    public static func arguments(_ request: OffsiteSyncRequest) -> [String] {
+        var args = ["--recursive", "--times", "--perms", "--out-format=%i %n", "--timeout=300"]
+        if request.dryRun { args.append("--dry-run") }
+        if request.delete { args.append("--delete") }
+        if let limit = request.bandwidthLimit { args.append("--bwlimit=\(limit)") }
+        switch request.target {
+        case .ssh:
+            var ssh = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
+            if let port = request.sshPort { ssh += ["-p", String(port)] }
+            if let key = request.sshKey { ssh += ["-i", key, "-o", "IdentitiesOnly=yes"] }
+            for option in request.sshOptions { ssh += ["-o", option] }
+            // rsync splits -e's value itself, honouring quotes.
+            args += ["-e", ssh.map(shellQuote).joined(separator: " ")]
+        case .daemon:
+            args.append("--contimeout=10")
+        case .local:
+            break
+        }
+        // Filters, first match wins: never hidden files (.partial, .tmp); excludes, each with
+        // its sidecar; includes, each with its sidecar; then, if anything was included, nothing else.
+        args.append("--exclude=.*")
+        for pattern in request.excludes {
+            args.append("--exclude=\(pattern)")
+            if !pattern.hasSuffix("*") { args.append("--exclude=\(pattern).sha256") }
+        }
+        for pattern in request.includes {
+            args.append("--include=\(pattern)")
+            if !pattern.hasSuffix("*") { args.append("--include=\(pattern).sha256") }
+        }
+        if !request.includes.isEmpty { args.append("--exclude=*") }
+        let source = request.source.hasSuffix("/") ? request.source : request.source + "/"
+        let target = request.target.text.hasSuffix("/") ? request.target.text : request.target.text + "/"
+        args += ["--", source, target]
+        return args
+    }
+
+    /// Runs the sync, then (for a local target, not in a dry run) checks every transferred
+    /// archive's SHA-256 on the target against its sidecar there.
+    /// - Throws: `SnapError`: `.inputNotFound` (source, SSH key), `.outputNotCreatable` (local
+    ///   target missing), `.unreachable` (host, daemon), `.permission` (authentication),
+    ///   `.ioFailure` (partial transfer), `.damagedArchive` (a checksum mismatch on the target),
+    ///   `.failure` (rsync missing or other rsync errors).
+    public static func run(_ request: OffsiteSyncRequest) throws -> OffsiteSyncResult {
+        let started = Date()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
+        }
+        if let key = request.sshKey, !FileManager.default.isReadableFile(atPath: key) {
+            throw SnapError(.inputNotFound, "the SSH key \(key) does not exist or is not readable (from --ssh-key or SENTIENT_OFFSITE_SSH_KEY)")
+        }
+        if case .local(let path) = request.target {
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SnapError(.outputNotCreatable, "the target directory \(path) does not exist: create it, or mount the share it lives on")
+            }
+        }
+        guard let rsync = ChildProcess.find(request.rsync, environment: request.environment) else {
+            throw SnapError(.failure, "rsync is not installed (not found on PATH): install it (apt-get install rsync) on this host and on the target")
+        }
+        let outcome = try ChildProcess.run(rsync, arguments(request), environment: request.environment)
+        var transferred: [String] = []
+        var deleted: [String] = []
+        for line in outcome.stdout.split(separator: "\n") {
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let item = line[..<space]
+            let name = String(line[line.index(after: space)...])
+            if item == "*deleting" {
+                deleted.append(name)
+            } else if item.count >= 2, item.first == "<" || item.first == ">", item.dropFirst().first == "f" {
+                transferred.append(name)
+            }
+        }
+        switch outcome.status {
+        case 0:
+            break
+        case 24:
+            break  // files vanished on the source during the transfer (a concurrent prune)
+        default:
+            throw classify(outcome, request: request)
+        }
+
+        var verified: [String] = []
+        if case .local(let target) = request.target, !request.dryRun {
+            var failures: [String] = []
+            for name in transferred where name.hasSuffix(".tar.gz") {
+                let path = (target as NSString).appendingPathComponent(name)
+                guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else {
+                    failures.append("\(name): no .sha256 sidecar on the target")
+                    continue
+                }
+                let recorded = text.split(separator: " ").first.map(String.init) ?? ""
+                let actual = try BackupJob.sha256(ofFile: path)
+                if recorded == actual { verified.append(name) } else { failures.append("\(name): SHA-256 on the target does not match its sidecar") }
+            }
+            if !failures.isEmpty {
+                throw SnapError(.damagedArchive, "the copies on \(target) failed their checksum check:\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
+            }
+        }
+        return OffsiteSyncResult(
+            source: request.source, target: request.target.text, target_kind: request.target.kind, dry_run: request.dryRun,
+            transferred: transferred, deleted: deleted, verified: verified, duration_seconds: Date().timeIntervalSince(started))
+    }
+
+    /// rsync's exit status and stderr, as our exit codes (rsync(1) "EXIT VALUES").
+    static func classify(_ outcome: ChildProcess.Outcome, request: OffsiteSyncRequest) -> SnapError {
+        let stderr = outcome.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        let detail = stderr.split(separator: "\n").suffix(4).joined(separator: "\n  ")
+        let target = request.target.text
+        let lower = stderr.lowercased()
+        if lower.contains("permission denied (publickey") || lower.contains("auth failed") || lower.contains("host key verification failed") {
+            return SnapError(.permission, "authentication to \(target) failed (rsync exit \(outcome.status)): check the SSH key (--ssh-key / SENTIENT_OFFSITE_SSH_KEY), the target's authorized_keys or the daemon's secrets\n  \(detail)")
+        }
+        switch outcome.status {
+        case 5, 10, 35, 255:
+            return SnapError(.unreachable, "cannot reach \(target) (rsync exit \(outcome.status)): is the host up and the port right (--ssh-port)?\n  \(detail)")
+        case 11, 23:
+            return SnapError(.ioFailure, "the transfer to \(target) was incomplete (rsync exit \(outcome.status)): some files could not be read or written\n  \(detail)")
+        default:
+            return SnapError(.failure, "rsync to \(target) failed (exit \(outcome.status))\n  \(detail)")
+        }
+    }
+
+    /// Quotes a word for rsync's -e splitting (and a POSIX shell's).
+    static func shellQuote(_ word: String) -> String {
+        if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@,+".contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// Runs a child process with an argv, capturing its output.
+public enum ChildProcess {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// `name` itself when it contains a slash, else the first executable match on PATH.
+    public static func find(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs `executable` with `arguments` and waits; stdin is /dev/null.
+    /// - Throws: `SnapError(.failure)` when it cannot be started.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        do {
+            try process.run()
+        } catch {
+            throw SnapError(.failure, "cannot start \(executable): \(error.localizedDescription)")
+        }
+        // Read both pipes at once so neither can fill up and stall the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Outcome(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+struct BackupAll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup-all",
+        abstract: "Back up every room that has an env file, one archive each.",
+        discussion: """
+            Finds <room>.env in the env dir (default /etc/sentient) and backs up each room into
+            <output_dir>, as backup would, --parallel rooms at a time. A failed room does not
+            stop the others; the summary lists each room's outcome and the exit status is 1 if
+            any room failed. Hooks run once per room.
+
+            EXAMPLES:
+              sentient-snap backup-all /var/backups/sentient
+              sentient-snap backup-all /var/backups/sentient --env-dir /etc/sentient --parallel 2 --json
+              sentient-snap backup-all /var/backups/sentient --on-failure 'mail -s "backup $SENTIENT_HOOK_ROOM failed" ops@example.com </dev/null'
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "Existing, writable directory for the archives.")
+    var outputDir: String
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var hooks: HookOptions
+
+    @Option(help: "Rooms backed up at the same time (default: 1).")
+    var parallel: Int = 1
+
+    @Flag(name: .customLong("no-config"), help: "Back up the databases only (for backups from another host).")
+    var noConfig = false
+
+    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 6).")
+    var compressLevel: Int32 = 6
+
+    @Option(help: "Compression threads per room (default: number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .customLong("serializable-deferrable"), help: "Take each snapshot as SERIALIZABLE READ ONLY DEFERRABLE.")
+    var serializableDeferrable = false
+
+    @Flag(name: .customLong("strict-room"), help: "Fail (not warn) when a database's events name another room.")
+    var strictRoom = false
+
+    @Option(name: .customLong("lock-timeout"), help: "How long to wait for table locks, e.g. 30s (default: wait).")
+    var lockTimeout: String?
+
+    @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
+    var allowRoot = false
+
+    func validate() throws {
+        guard (1...64).contains(parallel) else { throw ValidationError("--parallel \(parallel) is out of range: use 1 to 64.") }
+        guard (1...9).contains(compressLevel) else {
+            throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
+        }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 256.") }
+        if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
+    }
+
+    struct RoomOutcome: Encodable {
+        var room: String
+        var ok: Bool
+        var exit_code: Int32
+        var archive: String?
+        var size: Int64?
+        var duration_seconds: Double
+        var error: String?
+    }
+
+    struct Summary: Encodable {
+        var output_dir: String
+        var rooms: [RoomOutcome]
+        var failed: Int
+    }
+
+    func run() throws {
+        try checkRoot(allowRoot: allowRoot, command: "backup-all")
+        SignalCleanup.install()
+        try runReportingErrors {
+            let envDir = connection.envDir ?? ProcessInfo.processInfo.environment["SENTIENT_ENV_DIR"] ?? RoomSettings.defaultEnvDir
+            let rooms = try RoomDirectory.rooms(envDir: envDir)
+            guard !rooms.isEmpty else {
+                throw SnapError(.inputNotFound, "no <room>.env files in \(envDir): nothing to back up")
+            }
+            let outcomes = runBounded(rooms, parallel: parallel) { room in backUp(room, envDir: envDir) }
+            let failed = outcomes.filter { !$0.ok }.count
+            if output.json {
+                print(try jsonString(Summary(output_dir: outputDir, rooms: outcomes, failed: failed)))
+            } else if !output.quiet {
+                var rows = [["ROOM", "RESULT", "SIZE", "TIME", "ARCHIVE / ERROR"]]
+                for o in outcomes {
+                    rows.append([
+                        o.room, o.ok ? "ok" : "FAILED (\(o.exit_code))", o.size.map(formatBytes) ?? "-",
+                        String(format: "%.1f s", o.duration_seconds),
+                        o.archive ?? (o.error ?? "").split(separator: "\n").first.map(String.init) ?? "",
+                    ])
+                }
+                print(formatTable(rows))
+                print("\(outcomes.count - failed) of \(outcomes.count) room(s) backed up")
+            }
+            if failed > 0 { throw ExitCode(ExitStatus.failure) }
+        }
+    }
+
+    /// One room, as `backup` would do it; never throws.
+    func backUp(_ room: String, envDir: String) -> RoomOutcome {
+        let started = Date()
+        var outcome = RoomOutcome(room: room, ok: false, exit_code: 1, archive: nil, size: nil, duration_seconds: 0, error: nil)
+        do {
+            var flags = connection.flags
+            flags.envDir = envDir
+            let settings = try RoomSettings.resolve(room: room, flags: flags)
+            var request = BackupRequest(settings: settings, outputDirectory: outputDir)
+            request.includeConfig = !noConfig
+            request.compressionLevel = compressLevel
+            request.jobs = jobs
+            request.serializableDeferrable = serializableDeferrable
+            request.strictRoom = strictRoom
+            request.lockTimeout = lockTimeout
+            let result = try BackupJob(request) { event in
+                if case .warning(let message) = event, !output.quiet {
+                    FileHandle.standardError.write(Data("sentient-snap: warning: \(room): \(message)\n".utf8))
+                }
+            }.run()
+            outcome.ok = true
+            outcome.exit_code = 0
+            outcome.archive = result.archive
+            outcome.size = result.size
+        } catch {
+            outcome.exit_code = ExitStatus.code(for: error)
+            outcome.error = String(describing: error)
+            FileHandle.standardError.write(Data("sentient-snap: error: \(room): \(outcome.error!)\n".utf8))
+        }
+        outcome.duration_seconds = Date().timeIntervalSince(started)
+        let message = outcome.ok ? "backup of \(room) succeeded" : outcome.error ?? "backup of \(room) failed"
+        if let hook = outcome.ok ? hooks.onSuccess : hooks.onFailure,
+           let problem = Hook.run(hook, outcome: HookOutcome(command: "backup-all", room: room, archive: outcome.archive, exitCode: outcome.exit_code, message: message)) {
+            FileHandle.standardError.write(Data("sentient-snap: warning: \(outcome.ok ? "--on-success" : "--on-failure") hook for \(room) failed: \(problem)\n".utf8))
+        }
+        return outcome
+    }
+}

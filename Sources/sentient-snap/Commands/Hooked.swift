@@ -1,0 +1,19 @@
+import ArgumentParser
+
+// The commands with --on-success / --on-failure: their bodies (`runCommand`) run inside the
+// hook wrapper, which sees the outcome, including a refusal to run as root.
+
+extension Backup {
+    func run() throws {
+        try hooks.wrap(command: "backup", room: room) { try runCommand() }
+    }
+}
+
+extension Restore {
+    func run() throws {
+        try hooks.wrap(command: "restore", room: room) {
+            HookContext.shared.archive = archive
+            try runCommand()
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the backups in a directory, newest first.",
+        discussion: """
+            Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar
+            is there. Only the head of each archive is read (its manifest.json, the first entry),
+            so listing is fast whatever the archives' size; run verify or status to check them.
+            Archives made by the old backup scripts are listed too, marked "legacy".
+
+            EXAMPLES:
+              sentient-snap list /var/backups/sentient
+              sentient-snap list /var/backups/sentient --room pharaohs --json
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "Directory holding the backups.")
+    var directory: String
+
+    @Option(help: "List only this room's backups (default: every room).")
+    var room: String?
+
+    @Flag(help: "Print one JSON array instead of the table.")
+    var json = false
+
+    func validate() throws {
+        if let room {
+            do { try RoomSettings.validateRoomName(room) } catch let error as SnapError { throw ValidationError(error.message) }
+        }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let listings = try BackupCatalog.list(directory, room: room)
+            if json {
+                print(try jsonString(listings))
+                return
+            }
+            guard !listings.isEmpty else {
+                print("no backups in \(directory)\(room.map { " for room \($0)" } ?? "")")
+                return
+            }
+            var rows = [["ROOM", "TIMESTAMP", "SIZE", "REVISION", "ROWS", "AGE", "SIDECAR", "NOTE"]]
+            for item in listings {
+                let note = item.error.map { "unreadable: \($0)" } ?? (item.legacy ? "legacy (old scripts)" : "")
+                rows.append([
+                    item.room, item.timestamp.replacingOccurrences(of: "T", with: " "), formatBytes(item.size),
+                    item.revision ?? "-", item.rows.map(formatCount) ?? "-", DurationText.describe(item.age_seconds),
+                    item.sidecar, note,
+                ])
+            }
+            print(formatTable(rows))
+        }
+    }
+}
+
+/// Left-aligned columns separated by two spaces; trailing blanks trimmed.
+func formatTable(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }.joined(separator: "\n")
+}

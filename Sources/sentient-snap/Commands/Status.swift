@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that every room has a recent backup that verifies.",
+        discussion: """
+            For each room with backups in the directory (or the room named by --room), takes the
+            newest archive, reports its age and verifies it end to end (as verify does). Exit 75
+            when a room's newest backup is older than --max-age, damaged, or missing: a check for
+            monitoring (Nagios, a systemd timer with OnFailure=, cron mail).
+
+            EXAMPLES:
+              sentient-snap status /var/backups/sentient
+              sentient-snap status /var/backups/sentient --room pharaohs --max-age 26h --json
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "Directory holding the backups.")
+    var directory: String
+
+    @Option(help: "Check only this room; it is an error if it has no backup (default: every room found).")
+    var room: String?
+
+    @Option(name: .customLong("max-age"), help: "Oldest acceptable age of a room's newest backup (default: 26h).")
+    var maxAge: String = "26h"
+
+    @Flag(help: "Print one JSON array instead of the summary.")
+    var json = false
+
+    func validate() throws {
+        if let room {
+            do { try RoomSettings.validateRoomName(room) } catch let error as SnapError { throw ValidationError(error.message) }
+        }
+        do { _ = try DurationText.seconds(maxAge) } catch let error as SnapError { throw ValidationError("--max-age: \(error.message)") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let statuses = try BackupStatus.check(directory, rooms: room.map { [$0] } ?? [], maxAge: try DurationText.seconds(maxAge))
+            if json {
+                print(try jsonString(statuses))
+            } else if statuses.isEmpty {
+                print("no backups in \(directory)")
+            } else {
+                for status in statuses {
+                    let age = status.age_seconds.map { DurationText.describe($0) } ?? "-"
+                    let file = status.archive.map { ($0 as NSString).lastPathComponent } ?? "-"
+                    print("\(status.ok ? "OK  " : "FAIL") \(status.room)  \(file)  age \(age)  \(status.verified ? "verified" : "not verified")")
+                    for problem in status.problems { print("     \(problem.replacingOccurrences(of: "\n", with: "\n     "))") }
+                }
+            }
+            if statuses.isEmpty && room == nil {
+                throw SnapError(.attention, "no backups in \(directory)")
+            }
+            if statuses.contains(where: { !$0.ok }) {
+                throw ExitCode(ExitStatus.attention)
+            }
+        }
+    }
+}

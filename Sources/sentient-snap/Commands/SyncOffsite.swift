@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+struct SyncOffsite: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-offsite",
+        abstract: "Copy a backup directory offsite with rsync: archives with their sidecars, never partial files.",
+        discussion: """
+            Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path
+            or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of
+            asking), or rsync://host[:port]/module. Hidden files (.partial, .tmp) never travel;
+            a file picked by --include always travels with its .sha256 sidecar. On a local target
+            every copied archive's SHA-256 is checked against its sidecar afterwards.
+            Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY,
+            SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed
+            from the target (hidden and excluded files are kept).
+
+            EXAMPLES:
+              sentient-snap sync-offsite /var/backups/sentient /mnt/nas/sentient
+              sentient-snap sync-offsite /var/backups/sentient backup@vault:/srv/sentient --ssh-key /etc/sentient/offsite_ed25519 --bwlimit 2000
+              sentient-snap sync-offsite /var/backups/sentient rsync://vault/sentient --include 'sentient-pharaohs-*' --dry-run
+              SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient sentient-snap sync-offsite /var/backups/sentient --delete
+
+            \(exitStatusHelp)
+            """
+    )
+
+    @Argument(help: "Directory holding the backups.")
+    var sourceDir: String
+
+    @Argument(help: "Where to copy to (default: SENTIENT_OFFSITE_TARGET).")
+    var target: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Show what would be copied and deleted; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Delete files on the target that the source no longer has.")
+    var delete = false
+
+    @Option(help: "Bandwidth limit in KiB/s (default: SENTIENT_OFFSITE_BWLIMIT, else none).")
+    var bwlimit: Int?
+
+    @Option(name: .customLong("ssh-key"), help: "SSH private key (default: SENTIENT_OFFSITE_SSH_KEY, else ssh's own).")
+    var sshKey: String?
+
+    @Option(name: .customLong("ssh-port"), help: "SSH port (default: ssh's own, 22).")
+    var sshPort: Int?
+
+    @Option(name: .customLong("ssh-option"), help: "An extra ssh -o option, e.g. StrictHostKeyChecking=accept-new (repeatable).")
+    var sshOptions: [String] = []
+
+    @Option(help: "Copy only files matching this rsync pattern, with their sidecars (repeatable).")
+    var include: [String] = []
+
+    @Option(help: "Do not copy files matching this rsync pattern, nor their sidecars (repeatable).")
+    var exclude: [String] = []
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var hooks: HookOptions
+
+    @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
+    var allowRoot = false
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    func validate() throws {
+        if let sshPort, !(1...65535).contains(sshPort) { throw ValidationError("--ssh-port \(sshPort) is not a port number: use 1-65535.") }
+        if let bwlimit, bwlimit <= 0 { throw ValidationError("--bwlimit \(bwlimit) must be a positive number of KiB/s.") }
+        if let text = environment["SENTIENT_OFFSITE_BWLIMIT"], !text.isEmpty, bwlimit == nil, Int(text).map({ $0 > 0 }) != true {
+            throw ValidationError("SENTIENT_OFFSITE_BWLIMIT=\(text) is not a positive number of KiB/s.")
+        }
+        if target == nil && (environment["SENTIENT_OFFSITE_TARGET"] ?? "").isEmpty {
+            throw ValidationError("name a target: sync-offsite <source_dir> <target>, or set SENTIENT_OFFSITE_TARGET.")
+        }
+        if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
+    }
+
+    func run() throws {
+        try hooks.wrap(command: "sync-offsite", room: nil) {
+            try checkRoot(allowRoot: allowRoot, command: "sync-offsite")
+            try runReportingErrors {
+                let env = environment
+                let targetText = target ?? env["SENTIENT_OFFSITE_TARGET"]!
+                var request = OffsiteSyncRequest(source: sourceDir, target: OffsiteTarget(targetText))
+                request.dryRun = dryRun
+                request.delete = delete
+                request.bandwidthLimit = bwlimit ?? env["SENTIENT_OFFSITE_BWLIMIT"].flatMap { Int($0) }
+                request.sshKey = sshKey ?? env["SENTIENT_OFFSITE_SSH_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+                request.sshPort = sshPort
+                request.sshOptions = sshOptions
+                request.includes = include
+                request.excludes = exclude
+                HookContext.shared.archive = nil
+                let result = try OffsiteSync.run(request)
+                HookContext.shared.message = "\(dryRun ? "would copy" : "copied") \(result.transferred.count) file(s) to \(result.target)"
+                if output.json {
+                    print(try jsonString(result))
+                } else if !output.quiet {
+                    var lines: [String] = []
+                    let copyVerb = dryRun ? "would copy" : "copied"
+                    for name in result.transferred { lines.append("  \(copyVerb) \(name)") }
+                    for name in result.deleted { lines.append("  \(dryRun ? "would delete" : "deleted") \(name)") }
+                    lines.append("\(dryRun ? "Dry run: " : "")\(copyVerb) \(result.transferred.count) file(s), \(dryRun ? "would delete" : "deleted") \(result.deleted.count) on \(result.target)"
+                        + (result.verified.isEmpty ? "" : "; \(result.verified.count) archive(s) checked against their sidecars")
+                        + String(format: " (%.1f s)", result.duration_seconds))
+                    print(lines.joined(separator: "\n"))
+                }
+            }
+        }
+    }
+}
