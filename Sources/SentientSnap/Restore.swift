@@ -102,9 +102,6 @@ public final class RestoreJob {
             warn("the archive belongs to room '\(archived)', not '\(room)'")
         }
         let restoreDatabase = request.restoreDatabase && inspection.database != .none
-        if request.restoreDatabase && inspection.database == .plainSQL {
-            throw SnapError(.failure, "\(request.archive) holds a plain-SQL dump (db/database.sql) from the old scripts; restoring those arrives with the schema-fidelity work — use --no-db to restore its config only")
-        }
         let configDir = settings.roomDirectory
         let restoreConfig = request.restoreConfig && inspection.configFiles > 0
         if request.restoreConfig && inspection.configFiles == 0 {
@@ -406,10 +403,18 @@ public final class RestoreJob {
             options.createRoles = request.createRoles
             let engine = RestoreEngine(target: request.settings.connection.with(database: staging), options: options)
             let reader = try TarGzReader(path: request.archive)
-            let dumpName = "\(inspection.topDirectory)/db/database.dump"
+            let plain = inspection.database == .plainSQL
+            let dumpName = "\(inspection.topDirectory)/db/" + (plain ? "database.sql" : "database.dump")
             while let entry = try reader.next(), entry.metadata.name != dumpName {}
-            let decoder = CustomArchiveDecoder { try reader.read(into: $0) }
-            let stats = try engine.restore(from: decoder) { [events] progress in events(.progress(progress)) }
+            let stats: RestoreStats
+            if plain {
+                // The old script's fallback: plain pg_dump output, split and run statement by statement.
+                stats = try PlainSQLRestore(target: request.settings.connection.with(database: staging))
+                    .restore(from: { try reader.read(into: $0) })
+            } else {
+                let decoder = CustomArchiveDecoder { try reader.read(into: $0) }
+                stats = try engine.restore(from: decoder) { [events] progress in events(.progress(progress)) }
+            }
             for table in inspection.manifest?.database?.tables ?? [] {
                 let key = "\(table.schema).\(table.name)"
                 guard stats.rows[key] == table.rows else {
