@@ -69,6 +69,16 @@ public final class RestoreEngine {
         try checkRoles(entries, on: connection)
         let preamble = try Self.preamble(entries: entries, serverVersion: connection.serverVersionNumber)
         try connection.execute(preamble)
+        // The dumped database's own comment, settings and grants, applied to this one.
+        for entry in entries where entry.desc == "DATABASE PROPERTIES" {
+            guard !options.noACL || !(entry.defn ?? "").contains("GRANT ") else { continue }
+            let defn = Self.retarget(entry.defn ?? "", from: entry.tag, to: connection.database)
+            do {
+                try connection.execute(defn)
+            } catch let error as PGError {
+                throw RestoreError(entry: entry, underlying: error)
+            }
+        }
 
         // Each SECTION_NONE entry (COMMENT, ACL, ...) belongs to the section before it.
         var effective: [DumpSection] = []
@@ -150,6 +160,16 @@ public final class RestoreEngine {
         }
         _ = header
         return stats
+    }
+
+    /// Points `... DATABASE <source> ...` statements at the database being restored into;
+    /// the name may appear quoted or bare (as quote_ident left it).
+    static func retarget(_ sql: String, from source: String, to target: String) -> String {
+        let quoted = NSRegularExpression.escapedPattern(for: quoteIdentifier(source))
+        let bare = NSRegularExpression.escapedPattern(for: source)
+        guard let pattern = try? NSRegularExpression(pattern: "DATABASE (\(quoted)|\(bare))(?=[\\s;])") else { return sql }
+        let replacement = NSRegularExpression.escapedTemplate(for: "DATABASE \(quoteIdentifier(target))")
+        return pattern.stringByReplacingMatches(in: sql, range: NSRange(sql.startIndex..., in: sql), withTemplate: replacement)
     }
 
     /// Roles are cluster-wide and not in the archive: a target that lacks an owner or a
@@ -401,3 +421,4 @@ private final class PostDataScheduler: @unchecked Sendable {
         condition.broadcast()
     }
 }
+

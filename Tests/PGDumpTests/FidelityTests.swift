@@ -117,3 +117,47 @@ struct FidelityTests {
         #expect(error?.message.contains(named) == true, "\(error?.message ?? "no error")")
     }
 }
+
+@Suite("database-level properties")
+struct DatabasePropertiesTests {
+    func properties(_ database: TestDatabase) throws -> String {
+        try database.psql("""
+            SELECT coalesce(shobj_description(d.oid, 'pg_database'), '-') || ' | ' || coalesce(
+                     regexp_replace(d.datacl::text, current_database(), 'DB', 'g'), '-') || ' | ' ||
+                   coalesce((SELECT string_agg(coalesce(pg_get_userbyid(s.setrole), '*') || ':' || array_to_string(s.setconfig, ','), ';' ORDER BY s.setrole)
+                             FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '-')
+            FROM pg_database d WHERE d.datname = current_database()
+            """)
+    }
+
+    @Test("comment, settings and grants of the database are reapplied to the restored one")
+    func reapplied() throws {
+        let server = try TestPostgres.shared()
+        let source = try loadFixture([], prefix: "dbprops")
+        let name = quoteIdentifier(source.name)
+        try source.psql("""
+            CREATE SCHEMA ops;
+            ALTER DATABASE \(name) SET search_path TO "$user", public, ops;
+            ALTER DATABASE \(name) SET work_mem = '8MB';
+            ALTER ROLE snap_ks_reader IN DATABASE \(name) SET statement_timeout = '5s';
+            COMMENT ON DATABASE \(name) IS 'the room''s event store';
+            REVOKE CONNECT ON DATABASE \(name) FROM PUBLIC;
+            GRANT CONNECT ON DATABASE \(name) TO snap_ks_reader;
+            """)
+        let expected = try properties(source)
+        #expect(expected.contains("the room's event store"))
+        #expect(expected.contains("search_path=\"$user\", public, ops"))
+        let bytes = try dumpWithOurDumper(source)
+        let target = try server.createDatabase(prefix: "dbprops_dst")
+        _ = try RestoreEngine(target: target.settings).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(try properties(target) == expected)
+
+        // Stock pg_restore without -C leaves them alone, as pg_dump's own archives do.
+        let dir = try TempDir()
+        let file = dir.file("db.dump")
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        let stock = try server.createDatabase(prefix: "dbprops_stk")
+        let result = try server.runTool("pg_restore", ["--exit-on-error", "-d", stock.name, file])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}
