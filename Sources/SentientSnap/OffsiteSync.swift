@@ -193,6 +193,11 @@ public enum OffsiteSync {
         if lower.contains("permission denied (publickey") || lower.contains("auth failed") || lower.contains("host key verification failed") {
             return SnapError(.permission, "authentication to \(target) failed (rsync exit \(outcome.status)): check the SSH key (--ssh-key / SENTIENT_OFFSITE_SSH_KEY), the target's authorized_keys or the daemon's secrets\n  \(detail)")
         }
+        // ssh's own failure may surface as rsync's exit 12 (protocol stream closed) rather than 255.
+        let unreachable = ["connection refused", "could not resolve", "no route to host", "connection timed out", "network is unreachable"]
+        if unreachable.contains(where: { lower.contains($0) }) {
+            return SnapError(.unreachable, "cannot reach \(target) (rsync exit \(outcome.status)): is the host up and the port right (--ssh-port)?\n  \(detail)")
+        }
         switch outcome.status {
         case 5, 10, 35, 255:
             return SnapError(.unreachable, "cannot reach \(target) (rsync exit \(outcome.status)): is the host up and the port right (--ssh-port)?\n  \(detail)")
