@@ -3,9 +3,13 @@ import PGWire
 // Shared catalog filters, and the relations a dump locks before reading the catalog.
 
 /// Namespaces that belong to the user, not the system.
+/// Schemas left out with --exclude-schema travel in the session setting sentient.exclude_schemas
+/// (a JSON array), so every catalog query honours them.
 let userNamespaceFilter = """
     n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+    AND NOT (n.nspname = ANY (ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+        COALESCE(NULLIF(pg_catalog.current_setting('sentient.exclude_schemas', true), ''), '[]')::pg_catalog.jsonb))))
     """
 
 /// Objects created by an extension are dumped as the CREATE EXTENSION, never one by one.

@@ -13,6 +13,10 @@ public struct DumpOptions: Sendable {
     public var noACL = false
     /// Leave out object owners (pg_dump --no-owner).
     public var noOwner = false
+    /// Schemas left out entirely, with everything in them (pg_dump --exclude-schema).
+    public var excludeSchemas: [String] = []
+    /// Leave large objects out instead of refusing them (pg_dump --no-large-objects).
+    public var noLargeObjects = false
     public init() {}
 }
 
@@ -78,6 +82,8 @@ public final class DatabaseDumper {
             SET idle_in_transaction_session_timeout = 0;
             SET row_security = off;
             """)
+        let excluded = String(decoding: try JSONEncoder().encode(options.excludeSchemas), as: UTF8.self)
+        _ = try connection.query("SELECT pg_catalog.set_config('sentient.exclude_schemas', $1, false)", [excluded])
         if options.serializableDeferrable {
             try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
         } else {
@@ -104,12 +110,13 @@ public final class DatabaseDumper {
         }
 
         let unsupported = try UnsupportedObjectScanner(connection: connection).scan()
+            .filter { !(options.noLargeObjects && $0.hasPrefix("large objects")) }
         if !unsupported.isEmpty {
             let shown = unsupported.prefix(25).map { "  - \($0)" }.joined(separator: "\n")
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nBack up without them only after removing them, or wait for a version that handles them.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects; objects outside any schema (casts, event triggers, publications, foreign data wrappers, default privileges) must be removed from the database first.",
                 object: unsupported.first)
         }
 

@@ -18,6 +18,9 @@ public struct BackupRequest: Sendable {
     /// Leave object owners / GRANTs out of the dump.
     public var noOwner = false
     public var noACL = false
+    /// Schemas left out of the dump; large objects left out instead of refused.
+    public var excludeSchemas: [String] = []
+    public var noLargeObjects = false
     /// The time the archive is named after (local time).
     public var now = Date()
     /// Capture the broker's retained messages into `mqtt/retained.json` (`--no-mqtt` turns it off).
@@ -110,6 +113,8 @@ public final class BackupJob {
         dumpOptions.lockTimeout = request.lockTimeout
         dumpOptions.noOwner = request.noOwner
         dumpOptions.noACL = request.noACL
+        dumpOptions.excludeSchemas = request.excludeSchemas
+        dumpOptions.noLargeObjects = request.noLargeObjects
         dumpOptions.dumperVersion = "sentient-snap \(SentientSnapVersion.current)"
         let dumper = DatabaseDumper(connection: connection, options: dumpOptions)
         defer { dumper.abort() }

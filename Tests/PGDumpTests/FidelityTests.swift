@@ -161,3 +161,37 @@ struct DatabasePropertiesTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 }
+
+@Suite("leaving refused objects out")
+struct ExclusionTests {
+    @Test("--exclude-schema leaves a schema with a refused object out; --no-large-objects leaves large objects out")
+    func excluded() throws {
+        let server = try TestPostgres.shared()
+        let source = try server.createDatabase(prefix: "exclude")
+        try source.psql("""
+            CREATE SCHEMA extras;
+            CREATE FUNCTION extras.same_int(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2';
+            CREATE OPERATOR extras.=== (LEFTARG = integer, RIGHTARG = integer, FUNCTION = extras.same_int);
+            CREATE TABLE extras.t (x int);
+            CREATE TABLE kept (x int); INSERT INTO kept VALUES (1), (2);
+            SELECT lo_create(0);
+            """)
+        let refused = #expect(throws: DumpError.self) { _ = try DatabaseDumper(connection: try source.connect()).prepare() }
+        #expect(refused?.message.contains("--exclude-schema") == true)
+        #expect(refused?.message.contains("--no-large-objects") == true)
+
+        var options = DumpOptions()
+        options.excludeSchemas = ["extras"]
+        options.noLargeObjects = true
+        let dumper = DatabaseDumper(connection: try source.connect(), options: options)
+        let plan = try dumper.prepare()
+        var bytes: [UInt8] = []
+        _ = try dumper.write(plan, to: { bytes.append(contentsOf: $0) })
+        try dumper.finish()
+        #expect(plan.tables.map(\.name) == ["kept"])
+        let target = try server.createDatabase(prefix: "exclude_dst")
+        _ = try RestoreEngine(target: target.settings).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(try target.psql("SELECT count(*) FROM kept") == "2")
+        #expect(try target.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'extras'") == "0")
+    }
+}

@@ -56,6 +56,12 @@ struct Backup: ParsableCommand {
     @Flag(name: .customLong("no-acl"), help: "Leave GRANTs out of the dump.")
     var noACL = false
 
+    @Option(name: .customLong("exclude-schema"), help: "Leave this schema and everything in it out of the dump (repeatable).")
+    var excludeSchema: [String] = []
+
+    @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump instead of refusing them.")
+    var noLargeObjects = false
+
     @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
     var noMQTT = false
 
@@ -105,6 +111,8 @@ struct Backup: ParsableCommand {
             request.lockTimeout = lockTimeout
             request.noOwner = noOwner
             request.noACL = noACL
+            request.excludeSchemas = excludeSchema
+            request.noLargeObjects = noLargeObjects
             request.includeMQTT = !noMQTT
             request.requireMQTT = requireMQTT
             request.mqttLimits.settle = mqttSettle
