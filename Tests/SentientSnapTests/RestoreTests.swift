@@ -292,3 +292,22 @@ final class ReadyServer: @unchecked Sendable {
 
     deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
 }
+
+@Suite("verify --restore-test")
+struct RestoreTestTests {
+    @Test("restores into a throwaway database, compares row counts, drops it")
+    func restoreTest() throws {
+        let source = try RoomFixture(events: 3_000, prefix: "rt_src")
+        let archive = try backup(source)
+        let inspection = try ArchiveInspector.inspect(archive)
+        var flags = SettingFlags()
+        flags.host = source.database.settings.host
+        flags.pgPort = source.database.settings.port
+        flags.pgUser = source.database.settings.user
+        flags.pgDatabase = "rt_check"
+        let settings = try RoomSettings.resolve(room: "pharaohs", flags: flags, environment: ["SENTIENT_ENV_DIR": "/nonexistent"])
+        let rows = try RestoreTest.run(archive: archive, inspection: inspection, settings: settings)
+        #expect(rows["public.events"] == 3_000)
+        #expect(try databases(like: "rt_check_verify_").isEmpty, "the throwaway database is dropped")
+    }
+}

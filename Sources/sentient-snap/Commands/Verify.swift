@@ -9,10 +9,13 @@ struct Verify: ParsableCommand {
             Reads the whole archive: gzip CRCs and sizes, tar checksums, safe entry names and
             links, every SHA-256 and size in manifest.json, the structure and row counts of
             db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold.
+            With --restore-test it also restores the database into a throwaway database on the
+            given server (flags as for restore), compares row counts and drops it again.
 
             EXAMPLES:
               sentient-snap verify /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
               sentient-snap verify ARCHIVE --json
+              sentient-snap verify ARCHIVE --restore-test --pg-port 5433
 
             \(exitStatusHelp)
             """
@@ -22,6 +25,14 @@ struct Verify: ParsableCommand {
     var archive: String
 
     @OptionGroup var output: OutputOptions
+
+    @Flag(name: .customLong("restore-test"), help: "Also restore into a throwaway database and compare row counts.")
+    var restoreTest = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customLong("maintenance-db"), help: "Database to connect to for CREATE/DROP DATABASE (default: postgres).")
+    var maintenanceDB: String?
 
     struct Report: Encodable {
         var archive: String
@@ -35,16 +46,26 @@ struct Verify: ParsableCommand {
         var sha256: String
         var sidecar: String
         var notes: [String]
+        var restore_test: [String: Int64]?
     }
 
     func run() throws {
         try runReportingErrors {
             let inspection = try ArchiveInspector.inspect(archive)
+            var restored: [String: Int64]?
+            if restoreTest {
+                // The room name only selects the env file; the archive's own name is the natural one.
+                let room = inspection.manifest?.room_name ?? "room"
+                var flags = connection.flags
+                flags.maintenanceDatabase = maintenanceDB
+                let settings = try RoomSettings.resolve(room: (try? RoomSettings.validateRoomName(room)) != nil ? room : "room", flags: flags)
+                restored = try RestoreTest.run(archive: archive, inspection: inspection, settings: settings)
+            }
             let report = Report(
                 archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
                 database: inspection.database.rawValue, dump_version: inspection.dumpVersion,
                 tables: inspection.tableRows, config_files: inspection.configFiles, sha256: inspection.sha256,
-                sidecar: inspection.sidecar, notes: inspection.notes)
+                sidecar: inspection.sidecar, notes: inspection.notes, restore_test: restored)
             if output.json {
                 print(try jsonString(report))
             } else if !output.quiet {
@@ -56,6 +77,7 @@ struct Verify: ParsableCommand {
                       config    \(report.config_files) files
                       sha256    \(report.sha256) (sidecar: \(report.sidecar))
                     """)
+                if let restored { print("  restored  \(restored.count) tables, \(formatCount(restored.values.reduce(0, +))) rows in a throwaway database: counts match") }
                 for note in report.notes { print("  note      \(note)") }
             }
         }
