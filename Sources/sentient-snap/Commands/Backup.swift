@@ -32,44 +32,7 @@ struct Backup: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
 
-    @Flag(name: .customLong("no-config"), help: "Back up the database only (for backups from another host).")
-    var noConfig = false
-
-    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 6).")
-    var compressLevel: Int32 = 6
-
-    @Option(help: "Compression threads (default: number of cores). The dump uses one database connection.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(name: .customLong("serializable-deferrable"), help: "Take the snapshot as SERIALIZABLE READ ONLY DEFERRABLE.")
-    var serializableDeferrable = false
-
-    @Flag(name: .customLong("strict-room"), help: "Fail (not warn) when the database's events name another room.")
-    var strictRoom = false
-
-    @Option(name: .customLong("lock-timeout"), help: "How long to wait for table locks, e.g. 30s (default: wait).")
-    var lockTimeout: String?
-
-    @Flag(name: .customLong("no-owner"), help: "Leave object owners out of the dump.")
-    var noOwner = false
-
-    @Flag(name: .customLong("no-acl"), help: "Leave GRANTs out of the dump.")
-    var noACL = false
-
-    @Option(name: .customLong("exclude-schema"), help: "Leave this schema and everything in it out of the dump (repeatable).")
-    var excludeSchema: [String] = []
-
-    @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump instead of refusing them.")
-    var noLargeObjects = false
-
-    @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
-    var noMQTT = false
-
-    @Flag(name: .customLong("require-mqtt"), help: "Fail (exit 69) when the MQTT broker does not answer, instead of warning and backing up without its state.")
-    var requireMQTT = false
-
-    @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete (default: 0.5).")
-    var mqttSettle: Double = 0.5
+    @OptionGroup var dump: BackupOptions
 
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
@@ -80,20 +43,8 @@ struct Backup: ParsableCommand {
         } catch let error as SnapError {
             throw ValidationError(error.message)
         }
-        guard (1...9).contains(compressLevel) else {
-            throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
-        }
-        guard (1...256).contains(jobs) else {
-            throw ValidationError("--jobs \(jobs) is out of range: use 1 to 256.")
-        }
         if output.json && output.quiet {
             throw ValidationError("--json and --quiet cannot be combined.")
-        }
-        if noMQTT && requireMQTT {
-            throw ValidationError("--no-mqtt and --require-mqtt cannot be combined.")
-        }
-        guard mqttSettle > 0 && mqttSettle <= 5 else {
-            throw ValidationError("--mqtt-settle \(mqttSettle) is out of range: use more than 0 and at most 5 seconds.")
         }
     }
 
@@ -102,20 +53,7 @@ struct Backup: ParsableCommand {
         SignalCleanup.install()
         try runReportingErrors {
             let settings = try RoomSettings.resolve(room: room, flags: connection.flags)
-            var request = BackupRequest(settings: settings, outputDirectory: outputDir)
-            request.includeConfig = !noConfig
-            request.compressionLevel = compressLevel
-            request.jobs = jobs
-            request.serializableDeferrable = serializableDeferrable
-            request.strictRoom = strictRoom
-            request.lockTimeout = lockTimeout
-            request.noOwner = noOwner
-            request.noACL = noACL
-            request.excludeSchemas = excludeSchema
-            request.noLargeObjects = noLargeObjects
-            request.includeMQTT = !noMQTT
-            request.requireMQTT = requireMQTT
-            request.mqttLimits.settle = mqttSettle
+            let request = dump.request(settings: settings, outputDirectory: outputDir)
             let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
             let job = BackupJob(request) { event in
                 switch event {
@@ -141,8 +79,8 @@ struct Backup: ParsableCommand {
                       size      \(formatBytes(result.size))
                       sha256    \(result.sha256)
                       database  \(tableCount) table\(tableCount == 1 ? "" : "s"), \(formatCount(result.total_rows)) rows (PostgreSQL \(result.server_version))
-                      config    \(noConfig ? "not included (--no-config)" : "\(result.config_files) files")
-                      mqtt      \(result.mqtt.map { "\(formatCount(Int64($0.messages))) retained messages, \(formatBytes($0.bytes))" } ?? (noMQTT ? "not included (--no-mqtt)" : "not included (broker did not answer)"))
+                      config    \(dump.noConfig ? "not included (--no-config)" : "\(result.config_files) files")
+                      mqtt      \(result.mqtt.map { "\(formatCount(Int64($0.messages))) retained messages, \(formatBytes($0.bytes))" } ?? (dump.noMQTT ? "not included (--no-mqtt)" : "not included (broker did not answer)"))
                       took      \(String(format: "%.1f", result.duration_seconds)) s
                     """)
             }

@@ -31,33 +31,13 @@ struct BackupAll: ParsableCommand {
     @Option(help: "Rooms backed up at the same time (default: 1).")
     var parallel: Int = 1
 
-    @Flag(name: .customLong("no-config"), help: "Back up the databases only (for backups from another host).")
-    var noConfig = false
-
-    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 6).")
-    var compressLevel: Int32 = 6
-
-    @Option(help: "Compression threads per room (default: number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(name: .customLong("serializable-deferrable"), help: "Take each snapshot as SERIALIZABLE READ ONLY DEFERRABLE.")
-    var serializableDeferrable = false
-
-    @Flag(name: .customLong("strict-room"), help: "Fail (not warn) when a database's events name another room.")
-    var strictRoom = false
-
-    @Option(name: .customLong("lock-timeout"), help: "How long to wait for table locks, e.g. 30s (default: wait).")
-    var lockTimeout: String?
+    @OptionGroup var dump: BackupOptions
 
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
     func validate() throws {
         guard (1...64).contains(parallel) else { throw ValidationError("--parallel \(parallel) is out of range: use 1 to 64.") }
-        guard (1...9).contains(compressLevel) else {
-            throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
-        }
-        guard (1...256).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 256.") }
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
 
@@ -114,13 +94,7 @@ struct BackupAll: ParsableCommand {
             var flags = connection.flags
             flags.envDir = envDir
             let settings = try RoomSettings.resolve(room: room, flags: flags)
-            var request = BackupRequest(settings: settings, outputDirectory: outputDir)
-            request.includeConfig = !noConfig
-            request.compressionLevel = compressLevel
-            request.jobs = jobs
-            request.serializableDeferrable = serializableDeferrable
-            request.strictRoom = strictRoom
-            request.lockTimeout = lockTimeout
+            let request = dump.request(settings: settings, outputDirectory: outputDir)
             let result = try BackupJob(request) { event in
                 if case .warning(let message) = event, !output.quiet {
                     FileHandle.standardError.write(Data("sentient-snap: warning: \(room): \(message)\n".utf8))

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import SentientSnap
+
+/// What to put in an archive and how: shared by `backup` and `backup-all`.
+struct BackupOptions: ParsableArguments {
+    @Flag(name: .customLong("no-config"), help: "Back up the database only (for backups from another host).")
+    var noConfig = false
+
+    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 6).")
+    var compressLevel: Int32 = 6
+
+    @Option(help: "Compression threads (default: number of cores). The dump uses one database connection.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .customLong("serializable-deferrable"), help: "Take the snapshot as SERIALIZABLE READ ONLY DEFERRABLE.")
+    var serializableDeferrable = false
+
+    @Flag(name: .customLong("strict-room"), help: "Fail (not warn) when the database's events name another room.")
+    var strictRoom = false
+
+    @Option(name: .customLong("lock-timeout"), help: "How long to wait for table locks, e.g. 30s (default: wait).")
+    var lockTimeout: String?
+
+    @Flag(name: .customLong("no-owner"), help: "Leave object owners out of the dump.")
+    var noOwner = false
+
+    @Flag(name: .customLong("no-acl"), help: "Leave GRANTs out of the dump.")
+    var noACL = false
+
+    @Option(name: .customLong("exclude-schema"), help: "Leave this schema and everything in it out of the dump (repeatable).")
+    var excludeSchema: [String] = []
+
+    @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump instead of refusing them.")
+    var noLargeObjects = false
+
+    @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
+    var noMQTT = false
+
+    @Flag(name: .customLong("require-mqtt"), help: "Fail (exit 69) when the MQTT broker does not answer, instead of warning and backing up without its state.")
+    var requireMQTT = false
+
+    @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete (default: 0.5).")
+    var mqttSettle: Double = 0.5
+
+    func validate() throws {
+        guard (1...9).contains(compressLevel) else {
+            throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
+        }
+        guard (1...256).contains(jobs) else {
+            throw ValidationError("--jobs \(jobs) is out of range: use 1 to 256.")
+        }
+        if noMQTT && requireMQTT {
+            throw ValidationError("--no-mqtt and --require-mqtt cannot be combined.")
+        }
+        guard mqttSettle > 0 && mqttSettle <= 5 else {
+            throw ValidationError("--mqtt-settle \(mqttSettle) is out of range: use more than 0 and at most 5 seconds.")
+        }
+    }
+
+    /// The request for one room with these options.
+    func request(settings: RoomSettings, outputDirectory: String) -> BackupRequest {
+        var request = BackupRequest(settings: settings, outputDirectory: outputDirectory)
+        request.includeConfig = !noConfig
+        request.compressionLevel = compressLevel
+        request.jobs = jobs
+        request.serializableDeferrable = serializableDeferrable
+        request.strictRoom = strictRoom
+        request.lockTimeout = lockTimeout
+        request.noOwner = noOwner
+        request.noACL = noACL
+        request.excludeSchemas = excludeSchema
+        request.noLargeObjects = noLargeObjects
+        request.includeMQTT = !noMQTT
+        request.requireMQTT = requireMQTT
+        request.mqttLimits.settle = mqttSettle
+        return request
+    }
+}
