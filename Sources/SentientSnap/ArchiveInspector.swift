@@ -49,6 +49,7 @@ public enum ArchiveInspector {
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
+        var configBytes: Int64 = 0
         do {
             let reader = try TarGzReader(path: path)
             while let entry = try reader.next() {
@@ -73,6 +74,11 @@ public enum ArchiveInspector {
                     throw SnapError(.damagedArchive, "\(path): entry \(name) is a special file (type '\(Character(UnicodeScalar(flag)))'); device nodes and FIFOs are refused")
                 case .file:
                     break
+                }
+                if relative.hasPrefix("config/") {
+                    // Refused on the declared size, before a byte is inflated (gzip bombs).
+                    configBytes += entry.size
+                    try ConfigLimits.check(name: relative, size: entry.size, total: configBytes, archive: path)
                 }
                 var hasher = SHA256()
                 var size: Int64 = 0
@@ -227,6 +233,24 @@ public enum ArchiveInspector {
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Caps on what restore writes to the room's disk from `config/` (manifest.json is capped at
+/// 32 MiB and mqtt/retained.json at 256 MiB where they are read).
+public enum ConfigLimits {
+    /// Largest single config file accepted: 1 GiB.
+    public static let maxFileSize: Int64 = 1 << 30
+    /// Largest config tree accepted: 4 GiB.
+    public static let maxTotalSize: Int64 = 4 << 30
+
+    static func check(name: String, size: Int64, total: Int64, archive: String) throws {
+        if size > maxFileSize {
+            throw SnapError(.damagedArchive, "\(archive): \(name) declares \(size) bytes, over the \(maxFileSize >> 20) MiB limit for one config file; refusing the archive (nothing was written)")
+        }
+        if total > maxTotalSize {
+            throw SnapError(.damagedArchive, "\(archive): the config files declare more than \(maxTotalSize >> 20) MiB in all; refusing the archive (nothing was written)")
+        }
     }
 }
 
