@@ -99,7 +99,11 @@ public enum ArchiveInspector {
                         bytes.append(contentsOf: buffer[0..<n])
                         if bytes.count > 32 << 20 { throw SnapError(.damagedArchive, "\(path): manifest.json is larger than 32 MiB") }
                     }
-                    inspection.manifest = try Manifest.decode(bytes)
+                    do {
+                        inspection.manifest = try Manifest.decode(bytes)
+                    } catch let error as SnapError {
+                        throw SnapError(error.code, "\(path): \(error.message)")
+                    }
                 case "db/database.dump":
                     inspection.database = .customDump
                     let decoder = CustomArchiveDecoder(source: source)
