@@ -49,6 +49,7 @@ public enum ArchiveInspector {
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
+        var configBytes: Int64 = 0
         do {
             let reader = try TarGzReader(path: path)
             while let entry = try reader.next() {
@@ -74,6 +75,11 @@ public enum ArchiveInspector {
                 case .file:
                     break
                 }
+                if relative.hasPrefix("config/") {
+                    // Refused on the declared size, before a byte is inflated (gzip bombs).
+                    configBytes += entry.size
+                    try ConfigLimits.check(name: relative, size: entry.size, total: configBytes, archive: path)
+                }
                 var hasher = SHA256()
                 var size: Int64 = 0
                 let source: CustomArchiveDecoder.Source = { buffer in
@@ -93,7 +99,11 @@ public enum ArchiveInspector {
                         bytes.append(contentsOf: buffer[0..<n])
                         if bytes.count > 32 << 20 { throw SnapError(.damagedArchive, "\(path): manifest.json is larger than 32 MiB") }
                     }
-                    inspection.manifest = try Manifest.decode(bytes)
+                    do {
+                        inspection.manifest = try Manifest.decode(bytes)
+                    } catch let error as SnapError {
+                        throw SnapError(error.code, "\(path): \(error.message)")
+                    }
                 case "db/database.dump":
                     inspection.database = .customDump
                     let decoder = CustomArchiveDecoder(source: source)
@@ -227,6 +237,24 @@ public enum ArchiveInspector {
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Caps on what restore writes to the room's disk from `config/` (manifest.json is capped at
+/// 32 MiB and mqtt/retained.json at 256 MiB where they are read).
+public enum ConfigLimits {
+    /// Largest single config file accepted: 1 GiB.
+    public static let maxFileSize: Int64 = 1 << 30
+    /// Largest config tree accepted: 4 GiB.
+    public static let maxTotalSize: Int64 = 4 << 30
+
+    static func check(name: String, size: Int64, total: Int64, archive: String) throws {
+        if size > maxFileSize {
+            throw SnapError(.damagedArchive, "\(archive): \(name) declares \(size) bytes, over the \(maxFileSize >> 20) MiB limit for one config file; refusing the archive (nothing was written)")
+        }
+        if total > maxTotalSize {
+            throw SnapError(.damagedArchive, "\(archive): the config files declare more than \(maxTotalSize >> 20) MiB in all; refusing the archive (nothing was written)")
+        }
     }
 }
 

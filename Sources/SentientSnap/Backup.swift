@@ -105,6 +105,13 @@ public final class BackupJob {
             revision = try RoomConfig.revision(roomDirectory: roomDirectory)
         }
 
+        // One backup of a room per output directory at a time: a second one waits its turn
+        // (released, and the lock file removed, when this function returns).
+        let roomLock = try RoomLock(room: room, directory: outputDirectory) {
+            self.warn("another backup of \(room) into \(outputDirectory) is running; waiting for it to finish")
+        }
+        defer { roomLock.release() }
+
         // One connection, one snapshot.
         let connection = try Connection(settings.connection)
         events(.connected(server: connection.serverVersion, database: connection.database))
@@ -124,10 +131,17 @@ public final class BackupJob {
         // MQTT retained state, before the archive file exists: a failure leaves nothing behind.
         let retained = try captureMQTT()
 
-        // The archive: hidden .partial, renamed only when complete.
-        let stamp = Self.timestamp(request.now)
-        let baseName = "sentient-\(room)-\(stamp)"
-        let archiveName = baseName + ".tar.gz"
+        // The archive: hidden .partial, renamed only when complete. A backup that waited for
+        // another one of the same second takes the next second's name instead of failing.
+        var takenAt = request.now
+        func archiveName(_ date: Date) -> String { "sentient-\(room)-\(Self.timestamp(date)).tar.gz" }
+        for _ in 0..<3 where FileManager.default.fileExists(atPath: (outputDirectory as NSString).appendingPathComponent(archiveName(takenAt))) {
+            let next = takenAt.addingTimeInterval(1)
+            Thread.sleep(until: Date(timeIntervalSince1970: next.timeIntervalSince1970.rounded(.down)))
+            takenAt = max(Date(), next)
+        }
+        let archiveName = archiveName(takenAt)
+        let baseName = String(archiveName.dropLast(".tar.gz".count))
         let finalPath = (outputDirectory as NSString).appendingPathComponent(archiveName)
         let partialPath = (outputDirectory as NSString).appendingPathComponent(".\(archiveName).partial")
         guard !FileManager.default.fileExists(atPath: finalPath) else {
@@ -152,7 +166,7 @@ public final class BackupJob {
             PartialFiles.shared.unregister(partialPath)
         }
 
-        let now = Int64(request.now.timeIntervalSince1970)
+        let now = Int64(takenAt.timeIntervalSince1970)
         func meta(_ name: String, _ kind: TarEntryMetadata.Kind, mode: UInt32, mtime: Int64 = now) -> TarEntryMetadata {
             TarEntryMetadata(name: "\(baseName)/\(name)", kind: kind, mode: mode, mtime: mtime)
         }
@@ -207,7 +221,7 @@ public final class BackupJob {
         let totalRows = tables.reduce(0) { $0 + $1.rows }
         let manifest = Manifest(
             room_name: room, version: revision, git_commit: request.includeConfig ? RoomConfig.gitCommit(roomsDir: settings.roomsDir) : nil,
-            timestamp: isoUTC(request.now), backup_type: "full", container_running: nil,
+            timestamp: isoUTC(takenAt), backup_type: "full", container_running: nil,
             contents: .init(database: true, config: request.includeConfig, mqtt: retained != nil),
             created_by: "sentient-snap", sentient_version: nil,
             format_version: Manifest.formatVersion, tool_version: SentientSnapVersion.current,
@@ -343,7 +357,9 @@ public final class BackupJob {
     static func writeSidecar(for archive: String, digest: String) throws {
         let line = "\(digest)  \((archive as NSString).lastPathComponent)\n"
         let temp = archive + ".sha256.tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // O_EXCL | O_NOFOLLOW: a link planted in a shared output directory is never followed.
+        unlink(temp)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SnapError(.ioFailure, "cannot write \(archive).sha256: \(String(cString: strerror(errno)))") }
         let bytes = Array(line.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -382,10 +398,37 @@ public final class PartialFiles: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Removes every registered partial file (called on SIGINT/SIGTERM).
+    private var actions: [String: () -> Void] = [:]
+
+    /// Registers work to undo on SIGINT/SIGTERM (dropping a staging database). Actions run
+    /// under this object's lock, so once `unregisterAction` returns its action will not run.
+    public func registerAction(_ key: String, _ action: @escaping () -> Void) {
+        lock.lock()
+        actions[key] = action
+        lock.unlock()
+    }
+
+    public func unregisterAction(_ key: String) {
+        lock.lock()
+        actions[key] = nil
+        lock.unlock()
+    }
+
+    private let critical = NSLock()
+
+    /// Holds off SIGINT/SIGTERM cleanup (and so the exit) until `endCritical()`: a database
+    /// swap must not stop between its renames.
+    public func beginCritical() { critical.lock() }
+    public func endCritical() { critical.unlock() }
+
+    /// Removes every registered partial file and runs the registered actions (called on
+    /// SIGINT/SIGTERM; waits for a critical section to end, and the caller then exits).
     public func removeAll() {
+        critical.lock()
         lock.lock()
         let current = paths
+        for action in actions.values { action() }
+        actions = [:]
         lock.unlock()
         for path in current { unlink(path) }
     }

@@ -124,6 +124,9 @@ public final class RestoreJob {
         let staging = Self.databaseName(live, suffix: "_restore_\(stamp)")
         let previous = Self.databaseName(live, suffix: "_pre_restore_\(stamp)")
         let liveExists = try maintenance.map { try Self.databaseExists($0, live) } ?? false
+        if restoreDatabase && !liveExists, let maintenance {
+            try Self.checkInterruptedSwap(maintenance, live: live)
+        }
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
@@ -174,7 +177,10 @@ public final class RestoreJob {
             tables = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
         }
 
-        // 5. Swap the database.
+        // 5. Swap the database. Steps 5-6 are not cut short by SIGINT/SIGTERM (see PartialFiles).
+        PartialFiles.shared.beginCritical()
+        var inCritical = true
+        defer { if inCritical { PartialFiles.shared.endCritical() } }
         var dropped: [String] = []
         var previousDatabase: String?
         if restoreDatabase, !request.inPlace, let maintenance {
@@ -202,6 +208,9 @@ public final class RestoreJob {
                 throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database swap was undone, so the room is as it was")
             }
         }
+
+        PartialFiles.shared.endCritical()
+        inCritical = false
 
         // 7. Restart the room at once.
         var restarted = false
@@ -395,6 +404,13 @@ public final class RestoreJob {
         } catch let error as PGError {
             throw SnapError(.failure, "cannot create the staging database \(staging): \(error.serverMessage) — the PostgreSQL user needs CREATEDB (nothing was changed)")
         }
+        // SIGINT/SIGTERM before the swap: drop the staging database on the way out (the swap
+        // unregisters this before it starts).
+        let maintenanceSettings = request.settings.maintenanceConnection
+        PartialFiles.shared.registerAction("staging") {
+            _ = try? Connection(maintenanceSettings).execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+        }
+        defer { PartialFiles.shared.unregisterAction("staging") }
         do {
             var options = RestoreOptions()
             options.jobs = request.jobs
@@ -423,9 +439,23 @@ public final class RestoreJob {
             }
             return stats.rows
         } catch {
-            try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+            guard dropStaging(maintenance, staging) else {
+                throw SnapError(.failure, "\(error) — the live database was not changed, but the staging database \(staging) could not be dropped (the server is down or restarting?): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database")
+            }
             throw Self.nothingChanged(error)
         }
+    }
+
+    /// Drops the staging database; when the maintenance connection was lost (the server
+    /// restarted), tries again on fresh connections for a few seconds. True when it is gone.
+    private func dropStaging(_ maintenance: Connection, _ staging: String) -> Bool {
+        let drop = "DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)"
+        if (try? maintenance.execute(drop)) != nil { return true }
+        for _ in 0..<10 {
+            if (try? Connection(request.settings.maintenanceConnection).execute(drop)) != nil { return true }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        return false
     }
 
     /// Wraps a failure before the swap: the message says the room is untouched.
@@ -475,6 +505,32 @@ public final class RestoreJob {
         try maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
         try maintenance.execute("ALTER DATABASE \(qPrevious) ALLOW_CONNECTIONS true")
         return previous
+    }
+
+    /// A swap that stopped between its two renames (a crash, a kill, the server going down)
+    /// leaves no database `live` but a `<live>_pre_restore_<ts>` one, and usually the staging
+    /// database. Restoring on top would lose sight of the room's data, so this refuses and says
+    /// exactly which databases to rename to finish or to undo that swap.
+    /// - Throws: `SnapError(.failure)` with the runbook when such a state is found.
+    static func checkInterruptedSwap(_ maintenance: Connection, live: String) throws {
+        func newest(_ suffix: String) throws -> String? {
+            try maintenance.query("""
+                SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC LIMIT 1
+                """, [live + suffix]).rows.first?[0]
+        }
+        guard let previous = try newest("_pre_restore_") else { return }
+        let q = quoteIdentifier
+        var lines = ["the database \(live) does not exist, but \(previous) does: an earlier restore stopped between the two renames of its database swap. Nothing was changed now. To recover, connect to the maintenance database as a superuser (psql -d postgres) and either"]
+        if let staging = try newest("_restore_") {
+            lines.append("  finish that restore (the staging database \(staging) was complete before the swap began):")
+            lines.append("    ALTER DATABASE \(q(staging)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; ALTER DATABASE \(q(previous)) ALLOW_CONNECTIONS true;")
+            lines.append("  or undo it (back to the database as it was before that restore):")
+        } else {
+            lines.append("  put the previous database back:")
+        }
+        lines.append("    ALTER DATABASE \(q(previous)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true;")
+        lines.append("then restart the room and, if wanted, run this restore again.")
+        throw SnapError(.failure, lines.joined(separator: "\n"))
     }
 
     private func undoDatabaseSwap(_ maintenance: Connection, live: String, staging: String, previous: String) {
@@ -591,6 +647,7 @@ enum ConfigExtractor {
             throw SnapError(.ioFailure, "cannot create \(root): \(String(cString: strerror(errno)))")
         }
         var directoryModes: [(String, UInt32, Int64)] = []
+        var configBytes: Int64 = 0
         let reader = try TarGzReader(path: archive)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
@@ -617,6 +674,8 @@ enum ConfigExtractor {
                     throw SnapError(.ioFailure, "cannot create link \(path): \(String(cString: strerror(errno)))")
                 }
             case .file:
+                configBytes += entry.size
+                try ConfigLimits.check(name: "config/" + relative, size: entry.size, total: configBytes, archive: archive)
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { throw SnapError(.ioFailure, "cannot create \(path): \(String(cString: strerror(errno)))") }
                 defer { close(fd) }

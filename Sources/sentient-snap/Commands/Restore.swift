@@ -101,6 +101,7 @@ struct Restore: ParsableCommand {
 
     func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "restore")
+        SignalCleanup.install()
         try runReportingErrors {
             var flags = connection.flags
             flags.maintenanceDatabase = maintenanceDB

@@ -1,0 +1,100 @@
+import Foundation
+import PGWire
+import TestHarness
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+@Suite("security, command line")
+struct SecurityCLITests {
+    @Test("the password is never on any command line, in the output or in the archive; archive and sidecar are 0600; planted links are not followed")
+    func passwordAndFiles() throws {
+        let room = try CLIRoom()
+        let password = "s3cret-" + UUID().uuidString
+        let server = try TestPostgres.shared()
+        try server.ensurePasswordRole(name: "snap_pw_sec", password: password)
+        try server.admin { try $0.execute("GRANT pg_read_all_data TO snap_pw_sec") }
+        try room.writeEnv("SENTIENT_PG_PASSWORD=\(password)\nSENTIENT_PG_USER=snap_pw_sec\n")
+        // Links planted where the sidecar's temp file will be, for the next seconds' names.
+        let victim = room.dir.path + "/victim"
+        try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        for second in 0..<20 {
+            let name = "sentient-pharaohs-\(formatter.string(from: Date().addingTimeInterval(Double(second)))).tar.gz.sha256.tmp"
+            symlink(victim, room.output + "/" + name)
+        }
+        let done = Flag()
+        var leaks: [String] = []
+        let sampler = Thread {
+            while !done.isSet {
+                leaks += allCommandLines().filter { $0.contains(password) }
+                usleep(2_000)
+            }
+        }
+        sampler.start()
+        let flags = room.flags().filter { $0 != "--pg-user" && $0 != "postgres" }
+        let result = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt", "--json"] + flags)
+        done.set()
+        #expect(result.status == 0, "\(result)")
+        #expect(leaks.isEmpty, "the password was on a command line: \(leaks)")
+        #expect(!result.stdout.contains(password) && !result.stderr.contains(password))
+        let archive = try FileManager.default.contentsOfDirectory(atPath: room.output).first { $0.hasSuffix(".tar.gz") }.map { room.output + "/" + $0 } ?? ""
+        let plain = try runProcess("/bin/sh", ["-c", "gzip -dc '\(archive)' | grep -c -a -F '\(password)' || true"])
+        #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the password is in the archive")
+        for path in [archive, archive + ".sha256"] {
+            let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600, "\(path) is mode \(String(mode ?? 0, radix: 8))")
+        }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n", "a planted link was followed")
+    }
+
+    @Test("TLS: PGSSLMODE=require works against a server with a self-signed certificate and fails clearly without SSL")
+    func tls() throws {
+        let room = try CLIRoom()
+        let plain = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt"] + room.flags(), environment: ["PGSSLMODE": "require"])
+        #expect(plain.status == 69, "\(plain)")
+        #expect(plain.stderr.contains("SSL"), "\(plain.stderr)")
+        #expect(try room.outputIsEmpty())
+
+        let server = try TestPostgres.startPrivate(ssl: true)
+        try server.psql("CREATE DATABASE room; ALTER SYSTEM SET log_connections = on")
+        let flags = ["--host", "127.0.0.1", "--pg-port", String(server.port), "--pg-user", "postgres", "--pg-database", "room",
+                     "--no-config", "--no-mqtt", "--env-dir", room.env]
+        let secure = try snap(["backup", "pharaohs", room.output, "--allow-root"] + flags, environment: ["PGSSLMODE": "require"])
+        #expect(secure.status == 0, "\(secure)")
+        // The server agrees that sessions of this client use SSL.
+        var settings = server.adminSettings
+        settings.extra["sslmode"] = "require"
+        let ssl = try Connection(settings).query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows[0][0]
+        #expect(ssl == "t")
+    }
+
+    @Test("a 100 MB single row: peak RSS grows by the row, not by the table (< 3x row + 64 MiB)")
+    func hugeRow() throws {
+        let room = try CLIRoom()
+        try room.database.psql("""
+            CREATE TABLE huge (id int PRIMARY KEY, body text);
+            ALTER TABLE huge ALTER COLUMN body SET STORAGE EXTERNAL;
+            INSERT INTO huge SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 3276800) g;
+            """)
+        let row = 3_276_800 * 32
+        let env = ["PGPASSFILE": TestPostgres.noPassfile, "PGCONNECT_TIMEOUT": "5"]
+        let (result, rss) = try runMeasured(try productPath("sentient-snap"),
+            ["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt", "--no-config", "--compress-level", "1"] + room.flags(),
+            environment: env, timeout: 300)
+        #expect(result.status == 0, "\(result)")
+        print("100 MB row: backup peak RSS \(rss >> 20) MiB")
+        #expect(rss < 3 * row + (64 << 20), "peak RSS \(rss >> 20) MiB")
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import PGWire
+import SentientSnap
+import TestHarness
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private final class Slot<T>: @unchecked Sendable {
+    var value: T?
+}
+
+/// Runs `body` on a thread while `fault` runs on this one.
+private func whileRunning<T>(_ body: @escaping () throws -> T, fault: () throws -> Void) throws -> Result<T, Error> {
+    let slot = Slot<Result<T, Error>>()
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        slot.value = Result { try body() }
+        done.signal()
+    }.start()
+    do { try fault() } catch { done.wait(); throw error }
+    done.wait()
+    return slot.value!
+}
+
+private func pollUntil(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(5_000)
+    }
+    return false
+}
+
+/// A restore request aimed at database `room` of a private cluster.
+private func privateRequest(_ archive: String, server: PrivatePostgres, roomsDir: String) throws -> RestoreRequest {
+    var flags = SettingFlags()
+    flags.host = "127.0.0.1"
+    flags.pgPort = server.port
+    flags.pgUser = "postgres"
+    flags.pgDatabase = "room"
+    flags.roomsDir = roomsDir
+    let settings = try RoomSettings.resolve(room: "pharaohs", flags: flags, environment: ["SENTIENT_ENV_DIR": "/nonexistent", "PGPASSFILE": TestPostgres.noPassfile])
+    var request = RestoreRequest(settings: settings, archive: archive)
+    request.roomControl = .none
+    request.waitForReady = false
+    request.restoreMQTT = false
+    return request
+}
+
+@Suite("restore under faults")
+struct RestoreFaultTests {
+    @Test("private cluster: the server restarts during the staging restore, then its disk fills up: the live room is as before")
+    func serverFaults() throws {
+        let source = try RoomFixture(events: 120_000, prefix: "rf_src")
+        let archive = try backup(source)
+        let server = try TestPostgres.startPrivate()
+        try server.psql("CREATE DATABASE room")
+        try server.psql(String(contentsOfFile: fixturePath("event-store.sql"), encoding: .utf8), database: "room")
+        try server.psql("INSERT INTO events (ts, level, event, room_id) SELECT now(), 'info', 'live', 'pharaohs' FROM generate_series(1, 123)", database: "room")
+        let rooms = source.dir.path + "/rooms-private"
+        try FileManager.default.createDirectory(atPath: rooms, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixturePath("rooms/pharaohs"), toPath: rooms + "/pharaohs")
+        func liveState() throws -> String {
+            try server.psql("SELECT count(*) || ' ' || md5(string_agg(event_id::text || event, ',' ORDER BY event_id)) FROM events", database: "room")
+        }
+        func leftovers() throws -> String {
+            try server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'room_%'")
+        }
+        let before = try liveState()
+        let configBefore = try treeContents(rooms + "/pharaohs")
+        let request = try privateRequest(archive, server: server, roomsDir: rooms)
+
+        // 1. pg_ctl restart (immediate) while the staging COPY runs.
+        var restarted = false
+        let outcome = try whileRunning({ try RestoreJob(request, confirm: { _, _ in true }).run() }) {
+            if try pollUntil(60, { (try? server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'room_restore_%' AND query ILIKE 'COPY%'")) ?? "0" != "0" }) {
+                server.stop(mode: "immediate")
+                try server.start()
+                restarted = true
+            }
+        }
+        #expect(restarted, "the staging COPY was never seen")
+        guard case .failure(let error) = outcome else { Issue.record("the restore succeeded across a server restart"); return }
+        #expect("\(error)".contains("nothing was changed"), "\(error)")
+        #expect(try liveState() == before)
+        #expect(try treeContents(rooms + "/pharaohs") == configBefore)
+        #expect(try leftovers() == "", "the staging database was dropped once the server was back")
+
+        // 2. The staging database's tables land on a 5 MB tmpfs tablespace: the server's disk fills.
+        let tiny = source.dir.path + "/tiny"
+        try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: true)
+        let mount = try runProcess("mount", ["-t", "tmpfs", "-o", "size=5m", "tmpfs", tiny])
+        guard mount.succeeded else {
+            print("SKIPPED server disk full: cannot mount a tmpfs here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            return
+        }
+        defer { _ = try? runProcess("umount", ["-l", tiny]) }
+        if geteuid() == 0, let pw = getpwnam("postgres") { chown(tiny, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        chmod(source.dir.path, 0o755)
+        try server.psql("CREATE TABLESPACE tiny LOCATION '\(tiny)'")
+        try server.psql("ALTER ROLE postgres SET default_tablespace = tiny")
+        let full = #expect(throws: (any Error).self) { _ = try RestoreJob(request, confirm: { _, _ in true }).run() }
+        #expect("\(full!)".contains("No space left on device") || "\(full!)".contains("could not extend"), "\(full!)")
+        #expect("\(full!)".contains("nothing was changed"), "\(full!)")
+        try server.psql("ALTER ROLE postgres RESET default_tablespace")
+        #expect(try liveState() == before)
+        #expect(try treeContents(rooms + "/pharaohs") == configBefore)
+        #expect(try leftovers() == "")
+        try server.psql("DROP TABLESPACE tiny")
+    }
+
+    @Test("a crash between the two renames of the swap: the next restore says exactly what to rename, changes nothing")
+    func interruptedSwap() throws {
+        let source = try RoomFixture(events: 200, prefix: "rf_swap_src")
+        let archive = try backup(source)
+        let live = try RoomFixture(events: 42, prefix: "rf_swap")
+        let name = live.database.name
+        let previous = name + "_pre_restore_20240101_000000"
+        let staging = name + "_restore_20240101_000000"
+        // What a swap leaves when it dies after "live -> previous" and before "staging -> live".
+        try TestPostgres.shared().admin { admin in
+            try admin.execute("CREATE DATABASE \(quoteIdentifier(staging)) TEMPLATE template0")
+            try admin.execute("ALTER DATABASE \(quoteIdentifier(name)) ALLOW_CONNECTIONS false")
+            try admin.execute("ALTER DATABASE \(quoteIdentifier(name)) RENAME TO \(quoteIdentifier(previous))")
+        }
+        let request = try restoreRequest(archive, into: live.database, room: "pharaohs", roomsDir: live.roomsDir)
+        let error = #expect(throws: SnapError.self) { _ = try RestoreJob(request, confirm: { _, _ in true }).run() }
+        let message = error?.message ?? ""
+        #expect(message.contains("stopped between the two renames"), "\(message)")
+        #expect(message.contains("ALTER DATABASE \(quoteIdentifier(staging)) RENAME TO \(quoteIdentifier(name))"), "\(message)")
+        #expect(message.contains("ALTER DATABASE \(quoteIdentifier(previous)) RENAME TO \(quoteIdentifier(name))"), "\(message)")
+        #expect(try databases(like: name) == [name + "_pre_restore_20240101_000000", staging].sorted(), "nothing was created or dropped")
+        // The runbook's undo works and the room is back.
+        try TestPostgres.shared().admin { admin in
+            try admin.execute("ALTER DATABASE \(quoteIdentifier(previous)) RENAME TO \(quoteIdentifier(name))")
+            try admin.execute("ALTER DATABASE \(quoteIdentifier(name)) ALLOW_CONNECTIONS true")
+            try admin.execute("DROP DATABASE \(quoteIdentifier(staging))")
+        }
+        #expect(try live.database.psql("SELECT count(*) FROM events") == "42")
+    }
+}
