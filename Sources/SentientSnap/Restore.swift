@@ -58,6 +58,10 @@ public struct RestoreResult: Codable, Sendable {
     public var plan: [String]
     /// What the MQTT step did; nil when it did not run or failed (see `attention`).
     public var mqtt: RetainedState.ApplyResult? = nil
+    /// When the database swap began (live connections blocked), ISO-8601 UTC with fractions, and
+    /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
+    public var swap_started_at: String? = nil
+    public var swap_duration_seconds: Double? = nil
 }
 
 public enum RestoreEvent: Sendable {
@@ -180,9 +184,13 @@ public final class RestoreJob {
         // 5. Swap the database.
         var dropped: [String] = []
         var previousDatabase: String?
+        var swapStarted: Date?
+        var swapDuration: Double?
         if restoreDatabase, !request.inPlace, let maintenance {
             events(.step("swapping \(staging) in as \(live)"))
+            swapStarted = Date()
             previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
+            swapDuration = Date().timeIntervalSince(swapStarted!)
             dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
         }
 
@@ -262,7 +270,7 @@ public final class RestoreJob {
             rows_restored: tables.values.reduce(0, +), rows_after_swap: rowsAfterSwap,
             room_control: control.rawValue, restarted: restarted, ready: ready,
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
-            mqtt: mqtt)
+            mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration)
     }
 
     // MARK: - Steps
@@ -552,6 +560,12 @@ public final class RestoreJob {
     }
 
     // MARK: - Names
+
+    static func isoFractional(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
 
     static func stamp(_ date: Date) -> String {
         let formatter = DateFormatter()
