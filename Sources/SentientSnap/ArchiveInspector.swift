@@ -47,6 +47,9 @@ public enum ArchiveInspector {
         }
         var failures: [String] = []
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
+        // The sidecar check hashes the file itself: on another core while the content is inflated
+        // and checked here (page cache; it never waits for this thread unless it is faster).
+        let fileDigest = FileDigest(path)
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
         do {
@@ -74,7 +77,8 @@ public enum ArchiveInspector {
                 case .file:
                     break
                 }
-                var hasher = SHA256()
+                // Hashed on a helper thread: this one is busy inflating and checking.
+                let hasher = PipelinedSHA256()
                 var size: Int64 = 0
                 let source: CustomArchiveDecoder.Source = { buffer in
                     let n = try reader.read(into: buffer)
@@ -154,7 +158,7 @@ public enum ArchiveInspector {
         }
 
         // The sidecar.
-        inspection.sha256 = try BackupJob.sha256(ofFile: path)
+        inspection.sha256 = try fileDigest.wait()
         if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) {
             let recorded = text.split(separator: " ").first.map(String.init) ?? ""
             if recorded == inspection.sha256 {
@@ -227,6 +231,25 @@ public enum ArchiveInspector {
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// SHA-256 of a whole file, computed on its own thread from the moment it is created.
+private final class FileDigest: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<String, Error> = .success("")
+
+    init(_ path: String) {
+        Thread.detachNewThread { [self] in
+            result = Result { try BackupJob.sha256(ofFile: path) }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }
 
