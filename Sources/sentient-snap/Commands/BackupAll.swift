@@ -34,8 +34,8 @@ struct BackupAll: ParsableCommand {
     @Flag(name: .customLong("no-config"), help: "Back up the databases only (for backups from another host).")
     var noConfig = false
 
-    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 6).")
-    var compressLevel: Int32 = 6
+    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 5).")
+    var compressLevel: Int32 = 5
 
     @Option(help: "Compression threads per room (default: number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
