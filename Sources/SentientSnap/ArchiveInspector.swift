@@ -27,6 +27,9 @@ public struct ArchiveInspection: Sendable {
     public var tableRows: [String: Int64] = [:]
     public var configFiles = 0
     public var hasMQTT = false
+    /// The content of `mqtt/retained.json` (up to 256 MiB), kept so a restore need not read the
+    /// whole archive again to reach it (it is the last entry).
+    public var retainedJSON: [UInt8]?
     /// SHA-256 of the archive file itself.
     public var sha256 = ""
     /// "ok", "missing" or "mismatch".
@@ -112,9 +115,11 @@ public enum ArchiveInspector {
                 case "db/database.sql":
                     inspection.database = .plainSQL
                     try drain(source)
+                case "mqtt/retained.json":
+                    inspection.hasMQTT = true
+                    inspection.retainedJSON = try collect(source, limit: 256 << 20)
                 default:
                     if relative.hasPrefix("config/") { inspection.configFiles += 1 }
-                    if relative == "mqtt/retained.json" { inspection.hasMQTT = true }
                     try drain(source)
                 }
                 hashes[relative] = (size, Self.hex(hasher.finalize()))
@@ -221,6 +226,22 @@ public enum ArchiveInspector {
             throw DumpError(.truncated, "no data block for \(first.desc) \(first.tag): the dump is incomplete")
         }
         return ("\(header.version)", rows)
+    }
+
+    /// Reads the rest of an entry; nil (the rest drained) if it exceeds `limit` bytes.
+    static func collect(_ source: CustomArchiveDecoder.Source, limit: Int) throws -> [UInt8]? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { buffer.deallocate() }
+        var bytes: [UInt8] = []
+        while true {
+            let n = try source(buffer)
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > limit {
+                try drain(source)
+                return nil
+            }
+        }
     }
 
     static func drain(_ source: CustomArchiveDecoder.Source) throws {

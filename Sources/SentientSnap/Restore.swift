@@ -282,6 +282,8 @@ public final class RestoreJob {
         guard inspection.hasMQTT else {
             throw SnapError(.damagedArchive, "\(request.archive): manifest.json says MQTT state was captured, but mqtt/retained.json is missing (use --no-mqtt to restore without it)")
         }
+        // Kept by the inspection (verified against the manifest): no second pass over the archive.
+        if let bytes = inspection.retainedJSON { return try RetainedSnapshot.decode(bytes) }
         do {
             let reader = try TarGzReader(path: request.archive)
             while let entry = try reader.next() {
@@ -529,7 +531,8 @@ public final class RestoreJob {
         let temp = (parent as NSString).appendingPathComponent(".\(room).restore-\(stamp)")
         try? FileManager.default.removeItem(atPath: temp)
         do {
-            try ConfigExtractor.extract(archive: request.archive, top: inspection.topDirectory, into: temp)
+            try ConfigExtractor.extract(
+                archive: request.archive, top: inspection.topDirectory, into: temp, configFirst: !inspection.isLegacy)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)
             throw error
@@ -594,7 +597,9 @@ public final class RestoreJob {
 /// Writes the `config/` part of an archive into a directory, safely: names were checked by
 /// the inspection; files are created with O_EXCL, links only inside the tree.
 enum ConfigExtractor {
-    static func extract(archive: String, top: String, into root: String) throws {
+    /// `configFirst`: the archive is ours, whose config/ entries come together before db/ — stop
+    /// reading after them instead of inflating the whole dump (old scripts' archives: any order).
+    static func extract(archive: String, top: String, into root: String, configFirst: Bool = false) throws {
         let prefix = "\(top)/config/"
         guard mkdir(root, 0o700) == 0 else {
             throw SnapError(.ioFailure, "cannot create \(root): \(String(cString: strerror(errno)))")
@@ -603,9 +608,14 @@ enum ConfigExtractor {
         let reader = try TarGzReader(path: archive)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
+        var seenConfig = false
         while let entry = try reader.next() {
             let name = entry.metadata.name
-            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else { continue }
+            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else {
+                if configFirst && seenConfig { break }
+                continue
+            }
+            seenConfig = true
             let relative = String(name.dropFirst(prefix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if relative.isEmpty {
                 directoryModes.append((root, entry.metadata.mode, entry.metadata.mtime))
