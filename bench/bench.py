@@ -255,6 +255,11 @@ class Bench:
         m["size"] = None
         return m
 
+    def run_snap_verify(self, _db):
+        m, _ = measure([self.args.bin, "verify", self.archives["snap"], "--quiet"], self.server.env)
+        m["size"] = None
+        return m
+
     # ---- downtime ----
 
     def downtime(self, db, archive, label):
@@ -341,6 +346,7 @@ class Bench:
             ("snap_backup", "sentient-snap backup", lambda db: self.run_snap_backup(db, keep="snap")),
             ("pg_restore", "pg_restore -j2", self.run_pg_restore),
             ("snap_restore", "sentient-snap restore", self.run_snap_restore),
+            ("snap_verify", "  of which verify (alone)", self.run_snap_verify),
         ]
         if a.only:
             wanted = set(a.only.split(","))
@@ -417,7 +423,7 @@ class Bench:
         lines.append(hdr)
         lines.append("-" * len(hdr))
         refs = {"copy_floor": "pg_dump", "pg_dump": "pg_dump", "old_pipeline": "pg_dump", "snap_backup": "pg_dump",
-                "pg_restore": "pg_restore", "snap_restore": "pg_restore"}
+                "pg_restore": "pg_restore", "snap_restore": "pg_restore", "snap_verify": "pg_restore"}
         for key, m in main.items():
             w = m["wall"]
             ref = refs[key]
