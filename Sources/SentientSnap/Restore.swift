@@ -232,13 +232,17 @@ public final class RestoreJob {
             attention.append("the room could not be restarted: \(error) — restart it by hand")
         }
 
-        // Rows the old orchestrator wrote into the restored database after the swap.
-        var rowsAfterSwap: Int64?
+        // Rows the old orchestrator wrote into the restored database after the swap. A full scan,
+        // longer as the table grows: on its own thread (its snapshot is taken now), so the MQTT
+        // step and the wait for /ready do not wait for it.
+        var afterSwapCount: BackgroundValue<Int64>?
         if restoreDatabase, let restoredEvents = tables["public.events"] {
-            let connection = try? Connection(settings.connection)
-            if let row = try? connection?.query("SELECT count(*) FROM public.events").first,
-               let now = try? row.get(0, as: Int64.self) {
-                rowsAfterSwap = max(0, now - restoredEvents)
+            let connectionSettings = settings.connection
+            afterSwapCount = BackgroundValue {
+                let connection = try? Connection(connectionSettings)
+                guard let row = try? connection?.query("SELECT count(*) FROM public.events").first,
+                      let now = try? row.get(0, as: Int64.self) else { return nil }
+                return max(0, now - restoredEvents)
             }
         }
 
@@ -262,6 +266,8 @@ public final class RestoreJob {
                 attention.append("the room did not answer /ready with 200 on port \(settings.apiPort) within \(Int(request.readyTimeout)) s; the data is restored — check the room's logs")
             }
         }
+
+        let rowsAfterSwap = afterSwapCount?.wait()
 
         return RestoreResult(
             room: room, archive: request.archive, dry_run: false, database: restoreDatabase ? live : nil,
@@ -591,6 +597,25 @@ public final class RestoreJob {
 
     static func databaseExists(_ connection: Connection, _ name: String) throws -> Bool {
         try connection.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [name]).count > 0
+    }
+}
+
+/// A value computed on its own thread from the moment it is created; `wait()` returns it.
+private final class BackgroundValue<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: T?
+
+    init(_ body: @escaping () -> T?) {
+        Thread.detachNewThread { [self] in
+            value = body()
+            done.signal()
+        }
+    }
+
+    func wait() -> T? {
+        done.wait()
+        done.signal()
+        return value
     }
 }
 
