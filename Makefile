@@ -4,6 +4,7 @@
 #   make test      the whole test suite (swift-testing runs tests in parallel); non-zero on failure
 #   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
 #   make demo      run scripts/demo.sh
+#   make bench     benchmark against pg_dump/pg_restore (bench/run.sh; minutes, not part of test)
 #   make install   install the release binary to $(DESTDIR)$(PREFIX)/bin, the drop-in wrappers for
 #                  the old scripts to $(PREFIX)/lib/sentient-snap and the systemd units to $(UNITDIR)
 #
@@ -23,7 +24,7 @@ SWIFT_TEST_FLAGS ?= --parallel
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 python3-pip mosquitto mosquitto-clients rsync openssh-server openssh-client time
 
-.PHONY: all build test test-unit test-pg16 test-matrix deps demo install clean
+.PHONY: all build test test-unit test-pg16 test-matrix deps demo bench install clean
 
 all: build
 
@@ -67,6 +68,12 @@ demo: deps build
 	else \
 		echo "make demo: scripts/demo.sh does not exist yet" >&2; exit 1; \
 	fi
+
+# Not part of `make test` (never in CI): it takes minutes and wants a quiet machine.
+# Pass options with BENCH_ARGS, e.g. make bench BENCH_ARGS='--events 500000 --runs 1 --no-sweep'.
+BENCH_ARGS ?=
+bench:
+	bench/run.sh $(BENCH_ARGS)
 
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin"

@@ -27,6 +27,9 @@ public struct ArchiveInspection: Sendable {
     public var tableRows: [String: Int64] = [:]
     public var configFiles = 0
     public var hasMQTT = false
+    /// The content of `mqtt/retained.json` (up to 256 MiB), kept so a restore need not read the
+    /// whole archive again to reach it (it is the last entry).
+    public var retainedJSON: [UInt8]?
     /// SHA-256 of the archive file itself.
     public var sha256 = ""
     /// "ok", "missing" or "mismatch".
@@ -47,6 +50,9 @@ public enum ArchiveInspector {
         }
         var failures: [String] = []
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
+        // The sidecar check hashes the file itself: on another core while the content is inflated
+        // and checked here (page cache; it never waits for this thread unless it is faster).
+        let fileDigest = FileDigest(path)
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
         var configBytes: Int64 = 0
@@ -80,7 +86,8 @@ public enum ArchiveInspector {
                     configBytes += entry.size
                     try ConfigLimits.check(name: relative, size: entry.size, total: configBytes, archive: path)
                 }
-                var hasher = SHA256()
+                // Hashed on a helper thread: this one is busy inflating and checking.
+                let hasher = PipelinedSHA256()
                 var size: Int64 = 0
                 let source: CustomArchiveDecoder.Source = { buffer in
                     let n = try reader.read(into: buffer)
@@ -118,9 +125,11 @@ public enum ArchiveInspector {
                 case "db/database.sql":
                     inspection.database = .plainSQL
                     try drain(source)
+                case "mqtt/retained.json":
+                    inspection.hasMQTT = true
+                    inspection.retainedJSON = try collect(source, limit: 256 << 20)
                 default:
                     if relative.hasPrefix("config/") { inspection.configFiles += 1 }
-                    if relative == "mqtt/retained.json" { inspection.hasMQTT = true }
                     try drain(source)
                 }
                 hashes[relative] = (size, Self.hex(hasher.finalize()))
@@ -164,7 +173,7 @@ public enum ArchiveInspector {
         }
 
         // The sidecar.
-        inspection.sha256 = try BackupJob.sha256(ofFile: path)
+        inspection.sha256 = try fileDigest.wait()
         if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) {
             let recorded = text.split(separator: " ").first.map(String.init) ?? ""
             if recorded == inspection.sha256 {
@@ -229,6 +238,22 @@ public enum ArchiveInspector {
         return ("\(header.version)", rows)
     }
 
+    /// Reads the rest of an entry; nil (the rest drained) if it exceeds `limit` bytes.
+    static func collect(_ source: CustomArchiveDecoder.Source, limit: Int) throws -> [UInt8]? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { buffer.deallocate() }
+        var bytes: [UInt8] = []
+        while true {
+            let n = try source(buffer)
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > limit {
+                try drain(source)
+                return nil
+            }
+        }
+    }
+
     static func drain(_ source: CustomArchiveDecoder.Source) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
@@ -255,6 +280,25 @@ public enum ConfigLimits {
         if total > maxTotalSize {
             throw SnapError(.damagedArchive, "\(archive): the config files declare more than \(maxTotalSize >> 20) MiB in all; refusing the archive (nothing was written)")
         }
+    }
+}
+
+/// SHA-256 of a whole file, computed on its own thread from the moment it is created.
+private final class FileDigest: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<String, Error> = .success("")
+
+    init(_ path: String) {
+        Thread.detachNewThread { [self] in
+            result = Result { try BackupJob.sha256(ofFile: path) }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }
 

@@ -10,7 +10,9 @@ public struct BackupRequest: Sendable {
     public var outputDirectory: String
     /// Store the room's config tree (`--no-config` turns it off for remote backup hosts).
     public var includeConfig = true
-    public var compressionLevel: Int32 = 6
+    /// zlib level. 5 by measurement (bench/): within 2% of pg_dump -Fc's size (level 6) for ~13%
+    /// less compression CPU; level 4 is ~10% larger on event-store data.
+    public var compressionLevel: Int32 = 5
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     public var serializableDeferrable = false
     public var strictRoom = false

@@ -58,6 +58,10 @@ public struct RestoreResult: Codable, Sendable {
     public var plan: [String]
     /// What the MQTT step did; nil when it did not run or failed (see `attention`).
     public var mqtt: RetainedState.ApplyResult? = nil
+    /// When the database swap began (live connections blocked), ISO-8601 UTC with fractions, and
+    /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
+    public var swap_started_at: String? = nil
+    public var swap_duration_seconds: Double? = nil
 }
 
 public enum RestoreEvent: Sendable {
@@ -183,9 +187,13 @@ public final class RestoreJob {
         defer { if inCritical { PartialFiles.shared.endCritical() } }
         var dropped: [String] = []
         var previousDatabase: String?
+        var swapStarted: Date?
+        var swapDuration: Double?
         if restoreDatabase, !request.inPlace, let maintenance {
             events(.step("swapping \(staging) in as \(live)"))
+            swapStarted = Date()
             previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
+            swapDuration = Date().timeIntervalSince(swapStarted!)
             dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
         }
 
@@ -230,13 +238,17 @@ public final class RestoreJob {
             attention.append("the room could not be restarted: \(error) — restart it by hand")
         }
 
-        // Rows the old orchestrator wrote into the restored database after the swap.
-        var rowsAfterSwap: Int64?
+        // Rows the old orchestrator wrote into the restored database after the swap. A full scan,
+        // longer as the table grows: on its own thread (its snapshot is taken now), so the MQTT
+        // step and the wait for /ready do not wait for it.
+        var afterSwapCount: BackgroundValue<Int64>?
         if restoreDatabase, let restoredEvents = tables["public.events"] {
-            let connection = try? Connection(settings.connection)
-            if let row = try? connection?.query("SELECT count(*) FROM public.events").first,
-               let now = try? row.get(0, as: Int64.self) {
-                rowsAfterSwap = max(0, now - restoredEvents)
+            let connectionSettings = settings.connection
+            afterSwapCount = BackgroundValue {
+                let connection = try? Connection(connectionSettings)
+                guard let row = try? connection?.query("SELECT count(*) FROM public.events").first,
+                      let now = try? row.get(0, as: Int64.self) else { return nil }
+                return max(0, now - restoredEvents)
             }
         }
 
@@ -261,6 +273,8 @@ public final class RestoreJob {
             }
         }
 
+        let rowsAfterSwap = afterSwapCount?.wait()
+
         return RestoreResult(
             room: room, archive: request.archive, dry_run: false, database: restoreDatabase ? live : nil,
             previous_database: previousDatabase, dropped_databases: dropped,
@@ -268,7 +282,7 @@ public final class RestoreJob {
             rows_restored: tables.values.reduce(0, +), rows_after_swap: rowsAfterSwap,
             room_control: control.rawValue, restarted: restarted, ready: ready,
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
-            mqtt: mqtt)
+            mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration)
     }
 
     // MARK: - Steps
@@ -280,6 +294,8 @@ public final class RestoreJob {
         guard inspection.hasMQTT else {
             throw SnapError(.damagedArchive, "\(request.archive): manifest.json says MQTT state was captured, but mqtt/retained.json is missing (use --no-mqtt to restore without it)")
         }
+        // Kept by the inspection (verified against the manifest): no second pass over the archive.
+        if let bytes = inspection.retainedJSON { return try RetainedSnapshot.decode(bytes) }
         do {
             let reader = try TarGzReader(path: request.archive)
             while let entry = try reader.next() {
@@ -582,7 +598,8 @@ public final class RestoreJob {
         let temp = (parent as NSString).appendingPathComponent(".\(room).restore-\(stamp)")
         try? FileManager.default.removeItem(atPath: temp)
         do {
-            try ConfigExtractor.extract(archive: request.archive, top: inspection.topDirectory, into: temp)
+            try ConfigExtractor.extract(
+                archive: request.archive, top: inspection.topDirectory, into: temp, configFirst: !inspection.isLegacy)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)
             throw error
@@ -614,6 +631,12 @@ public final class RestoreJob {
 
     // MARK: - Names
 
+    static func isoFractional(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
     static func stamp(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -638,10 +661,31 @@ public final class RestoreJob {
     }
 }
 
+/// A value computed on its own thread from the moment it is created; `wait()` returns it.
+private final class BackgroundValue<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: T?
+
+    init(_ body: @escaping () -> T?) {
+        Thread.detachNewThread { [self] in
+            value = body()
+            done.signal()
+        }
+    }
+
+    func wait() -> T? {
+        done.wait()
+        done.signal()
+        return value
+    }
+}
+
 /// Writes the `config/` part of an archive into a directory, safely: names were checked by
 /// the inspection; files are created with O_EXCL, links only inside the tree.
 enum ConfigExtractor {
-    static func extract(archive: String, top: String, into root: String) throws {
+    /// `configFirst`: the archive is ours, whose config/ entries come together before db/ — stop
+    /// reading after them instead of inflating the whole dump (old scripts' archives: any order).
+    static func extract(archive: String, top: String, into root: String, configFirst: Bool = false) throws {
         let prefix = "\(top)/config/"
         guard mkdir(root, 0o700) == 0 else {
             throw SnapError(.ioFailure, "cannot create \(root): \(String(cString: strerror(errno)))")
@@ -651,9 +695,14 @@ enum ConfigExtractor {
         let reader = try TarGzReader(path: archive)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
+        var seenConfig = false
         while let entry = try reader.next() {
             let name = entry.metadata.name
-            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else { continue }
+            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else {
+                if configFirst && seenConfig { break }
+                continue
+            }
+            seenConfig = true
             let relative = String(name.dropFirst(prefix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if relative.isEmpty {
                 directoryModes.append((root, entry.metadata.mode, entry.metadata.mtime))

@@ -9,14 +9,15 @@ final class ProgressLine: @unchecked Sendable {
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func update(_ text: String) {
+    /// `text` is built only when the line is shown (the backup reports every COPY chunk).
+    func update(_ text: @autoclosure () -> String) {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
         guard now.timeIntervalSince(last) >= 0.1 else { return }
         last = now
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
         shown = true
     }
 
