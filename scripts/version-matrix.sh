@@ -20,12 +20,11 @@ for v in $versions; do
     fi
 done
 # An archive of ours (written once, version 1.14) listed by each stock pg_restore.
-dump=$(ls -t /tmp/snap-test-*/ours.dump 2>/dev/null | head -n 1)
 example=Fixtures/format-doc-example.hex
 tmp=$(mktemp)
 xxd -r "$example" > "$tmp"
 echo
-printf '%-8s %-34s %s\n' "server" "our dump -> our restore, stock pg_restore; stock pg_dump -> our restore" ""
+printf "%-8s %s\n" "server" "our dump -> our restore and stock pg_restore -j2; stock pg_dump -Fc -> our restore"
 for v in $versions; do printf '%-8s %s\n' "$v" "${result[$v]}"; done
 echo
 for v in $versions; do
