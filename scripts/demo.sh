@@ -51,8 +51,31 @@ psql -X -q -v ON_ERROR_STOP=1 -d sentient -c "
            'Player pressed the scarab ' || g, jsonb_build_object('step', g, 'device', 'scarab_panel'),
            'pharaohs', 'game-' || (g / 400)
     FROM generate_series(1, 50000) g;"
-printf 'SENTIENT_PG_PORT=%s\nSENTIENT_PG_USER=sentient\n' "$PORT" > "$OUT/env/pharaohs.env"
-printf 'SENTIENT_PG_PORT=%s\nSENTIENT_PG_USER=sentient\nSENTIENT_PG_DATABASE=sentient_copy\n' "$PORT" > "$OUT/env/pharaohs-copy.env"
+# Each room's MQTT broker, when mosquitto is installed: the original one holds retained device
+# state, the copy's starts empty and is given the same state by the restore.
+MQTT_A=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+MQTT_B=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BROKERS=()
+if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then
+    MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+    for port in "$MQTT_A" "$MQTT_B"; do
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" > "$PGDIR/mosquitto-$port.conf"
+        chmod a+r "$PGDIR/mosquitto-$port.conf"
+        "$MOSQUITTO" -c "$PGDIR/mosquitto-$port.conf" >/dev/null 2>&1 &
+        BROKERS+=($!)
+    done
+    sleep 0.5
+fi
+cleanup_brokers() { for pid in "${BROKERS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap 'cleanup_brokers; cleanup' EXIT
+if [ ${#BROKERS[@]} -gt 0 ] && command -v mosquitto_pub >/dev/null 2>&1; then
+    step "publishing retained device state to the room's MQTT broker (127.0.0.1:$MQTT_A)"
+    mosquitto_pub -p "$MQTT_A" -r -t room/pharaohs/device/sarcophagus_lid -m '{"locked":true}'
+    mosquitto_pub -p "$MQTT_A" -r -t room/pharaohs/device/anubis_eyes -m '{"color":"#ff0000"}'
+    mosquitto_pub -p "$MQTT_A" -r -t room/pharaohs/scene -m 'burial_chamber'
+fi
+printf 'SENTIENT_PG_PORT=%s\nSENTIENT_PG_USER=sentient\nSENTIENT_MQTT_PORT=%s\n' "$PORT" "$MQTT_A" > "$OUT/env/pharaohs.env"
+printf 'SENTIENT_PG_PORT=%s\nSENTIENT_PG_USER=sentient\nSENTIENT_PG_DATABASE=sentient_copy\nSENTIENT_MQTT_PORT=%s\n' "$PORT" "$MQTT_B" > "$OUT/env/pharaohs-copy.env"
 
 step "sentient-snap backup pharaohs"
 "$BIN" backup pharaohs "$OUT/backups" --env-dir "$OUT/env" --rooms-dir "$OUT/rooms" "${ALLOW_ROOT[@]}"
@@ -69,6 +92,11 @@ step "checking the copy against the original"
 a=$(psql -X -At -d sentient -c "SELECT count(*), md5(string_agg(e::text, '' ORDER BY event_id)) FROM events e")
 b=$(psql -X -At -d sentient_copy -c "SELECT count(*), md5(string_agg(e::text, '' ORDER BY event_id)) FROM events e")
 diff -r "$OUT/rooms/pharaohs" "$OUT/rooms/pharaohs-copy"
+if [ ${#BROKERS[@]} -gt 0 ] && command -v mosquitto_sub >/dev/null 2>&1; then
+    ma=$( (mosquitto_sub -p "$MQTT_A" -t '#' -v --retained-only -W 1 2>/dev/null || true) | sort)
+    mb=$( (mosquitto_sub -p "$MQTT_B" -t '#' -v --retained-only -W 1 2>/dev/null || true) | sort)
+    if [ "$ma" = "$mb" ] && [ -n "$ma" ]; then echo "mqtt: the copy's broker holds the same $(echo "$ma" | wc -l) retained messages"; else echo "MQTT MISMATCH" >&2; exit 1; fi
+fi
 if [ "$a" = "$b" ]; then
     echo "events: $a in both rooms; config trees identical"
 else

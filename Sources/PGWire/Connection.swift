@@ -127,7 +127,7 @@ public final class Connection {
             try execute("COMMIT")
             return value
         } catch {
-            if isAlive { _ = PQclear(PQexec(conn, "ROLLBACK")) }
+            if isAlive { PQclear(PQexec(conn, "ROLLBACK")) }
             throw error
         }
     }

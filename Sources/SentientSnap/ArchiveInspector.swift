@@ -198,7 +198,7 @@ public enum ArchiveInspector {
         for part in target.split(separator: "/") {
             if part == "." { continue }
             if part == ".." {
-                stack.popLast()
+                _ = stack.popLast()
                 if stack.isEmpty {
                     throw SnapError(.damagedArchive, "\(archive): link \(name) -> \(target) leaves the room's config tree; refusing the archive")
                 }
