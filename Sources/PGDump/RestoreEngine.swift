@@ -46,18 +46,13 @@ public final class RestoreEngine {
         self.options = options
     }
 
-    /// Descs that describe the archive, not objects to create.
-    private static let special: Set<String> = ["ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES"]
-    /// Restored after everything else, as pg_restore's later passes do.
-    private static let aclDescs: Set<String> = ["ACL", "DEFAULT ACL", "ACL LANGUAGE"]
-    private static let lastDescs: Set<String> = ["MATERIALIZED VIEW DATA", "EVENT TRIGGER"]
 
     /// - Throws: `RestoreError` naming the TOC entry and the server's message; `DumpError`
     ///   for a damaged archive; `PGError` for connection failures.
     public func restore(
         from decoder: CustomArchiveDecoder, progress: ((RestoreProgress) -> Void)? = nil
     ) throws -> RestoreStats {
-        let header = try decoder.header ?? decoder.readHeader()
+        if decoder.header == nil { _ = try decoder.readHeader() }
         let entries = try decoder.readTOC()
         var stats = RestoreStats()
 
@@ -80,22 +75,8 @@ public final class RestoreEngine {
             }
         }
 
-        // Each SECTION_NONE entry (COMMENT, ACL, ...) belongs to the section before it.
-        var effective: [DumpSection] = []
-        var current = DumpSection.preData
-        for entry in entries {
-            if entry.section != .none { current = entry.section }
-            effective.append(current)
-        }
-        let restorable = entries.indices.filter { !Self.special.contains(entries[$0].desc) }
-        let deferred = restorable.filter {
-            Self.aclDescs.contains(entries[$0].desc) || Self.lastDescs.contains(entries[$0].desc)
-                || (entries[$0].desc == "COMMENT" && entries[$0].tag.hasPrefix("EVENT TRIGGER "))
-        }
-        let deferredSet = Set(deferred)
-        let pre = restorable.filter { effective[$0] == .preData && !deferredSet.contains($0) }
-        let data = restorable.filter { effective[$0] == .data && !deferredSet.contains($0) }
-        let post = restorable.filter { effective[$0] == .postData && !deferredSet.contains($0) }
+        let passes = RestorePasses(entries)
+        let pre = passes.preData, data = passes.data, post = passes.postData
 
         // Pass 1a: pre-data, serially in TOC order.
         for (n, index) in pre.enumerated() {
@@ -108,7 +89,7 @@ public final class RestoreEngine {
         for index in data {
             let entry = entries[index]
             if entry.hadDumper {
-                try seekBlock(entry, decoder)
+                try decoder.seekBlock(for: entry)
                 let qualified = "\(entry.namespace ?? "").\(entry.tag)"
                 if let copy = entry.copyStmt, !copy.isEmpty {
                     var bytes: Int64 = 0
@@ -149,16 +130,14 @@ public final class RestoreEngine {
         stats.entries += post.count
 
         // Passes 2 and 3: ACLs, then materialized view data and event triggers.
-        for index in deferred where Self.aclDescs.contains(entries[index].desc) {
-            if options.noACL { continue }
+        for index in passes.acl where !options.noACL {
             try run(entries[index], on: connection)
             stats.entries += 1
         }
-        for index in deferred where !Self.aclDescs.contains(entries[index].desc) {
+        for index in passes.last {
             try run(entries[index], on: connection)
             stats.entries += 1
         }
-        _ = header
         return stats
     }
 
@@ -245,14 +224,6 @@ public final class RestoreEngine {
         lines += ["SET check_function_bodies = false;", "SET xmloption = content;", "SET client_min_messages = warning;", "SET row_security = off;"]
         if !stdStrings { lines.append("SET escape_string_warning = off;") }
         return lines.joined(separator: "\n")
-    }
-
-    private func seekBlock(_ entry: TOCEntry, _ decoder: CustomArchiveDecoder) throws {
-        while let block = try decoder.nextBlock() {
-            if block.dumpId == entry.dumpId { return }
-            try decoder.skipBlock(isBlobs: block.isBlobs)
-        }
-        throw DumpError(.corrupt, "the dump has no data block for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag) (id \(entry.dumpId)): the file is damaged or its blocks are out of order")
     }
 
     /// Runs an entry's SQL and the ALTER OWNER pg_restore would emit after it.

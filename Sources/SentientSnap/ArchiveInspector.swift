@@ -132,7 +132,7 @@ public enum ArchiveInspector {
                     if relative.hasPrefix("config/") { inspection.configFiles += 1 }
                     try drain(source)
                 }
-                hashes[relative] = (size, Self.hex(hasher.finalize()))
+                hashes[relative] = (size, BackupJob.hex(hasher.finalize()))
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
@@ -259,10 +259,6 @@ public enum ArchiveInspector {
         defer { buffer.deallocate() }
         while try source(buffer) > 0 {}
     }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// Caps on what restore writes to the room's disk from `config/` (manifest.json is capped at
@@ -318,12 +314,18 @@ struct RowCounter {
         if tail.count > 8 { tail.removeFirst(tail.count - 8) }
     }
 
-    /// Lines minus the end marker and the blank lines after it.
-    var rows: Int64 {
+    /// Lines the end marker and the blank lines after it take (0 when there is no marker).
+    /// The marker counts only at the start of a line (a value may end in an escaped "\\.").
+    var markerLines: Int64 {
         let text = String(decoding: tail, as: UTF8.self)
-        // The marker counts only at the start of a line (a value may end in an escaped "\\.").
-        if text.hasSuffix("\n\\.\n\n\n") || text == "\\.\n\n\n" { return lines - 3 }
-        if text.hasSuffix("\n\\.\n") || text == "\\.\n" { return lines - 1 }
-        return lines
+        if text.hasSuffix("\n\\.\n\n\n") || text == "\\.\n\n\n" { return 3 }
+        if text.hasSuffix("\n\\.\n") || text == "\\.\n" { return 1 }
+        return 0
     }
+
+    /// Whether the data ends with a line break.
+    var endsWithNewline: Bool { tail.last == 0x0A }
+
+    /// Lines minus the end marker and the blank lines after it.
+    var rows: Int64 { lines - markerLines }
 }

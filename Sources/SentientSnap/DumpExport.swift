@@ -78,7 +78,7 @@ public enum DumpExport {
                     }
                     ArchiveInspector.drainQuietly(source)
                 }
-                if isDump, let expected, ArchiveInspector.hex(hasher.finalize()) != expected {
+                if isDump, let expected, BackupJob.hex(hasher.finalize()) != expected {
                     throw SnapError(.damagedArchive, "\(archive): db/database.dump does not match its SHA-256 in manifest.json; the archive is damaged")
                 }
             }
@@ -118,9 +118,6 @@ final class SQLRenderer {
     }
 
     /// Descs that describe the archive (they become the preamble), not objects.
-    private static let special: Set<String> = ["ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES"]
-    private static let aclDescs: Set<String> = ["ACL", "DEFAULT ACL", "ACL LANGUAGE"]
-    private static let lastDescs: Set<String> = ["MATERIALIZED VIEW DATA", "EVENT TRIGGER"]
 
     func render() throws {
         let header = try decoder.readHeader()
@@ -134,23 +131,10 @@ final class SQLRenderer {
         // Targets older than 17 reject transaction_timeout, so it is left out, as pg_restore 16 does.
         try text(try RestoreEngine.preamble(entries: entries, serverVersion: 160000) + "\n\n")
 
-        // Same passes as RestoreEngine: each SECTION_NONE entry belongs to the section before it.
-        var effective: [DumpSection] = []
-        var current = DumpSection.preData
-        for entry in entries {
-            if entry.section != .none { current = entry.section }
-            effective.append(current)
-        }
-        let restorable = entries.indices.filter { !Self.special.contains(entries[$0].desc) }
-        let deferred = Set(restorable.filter {
-            Self.aclDescs.contains(entries[$0].desc) || Self.lastDescs.contains(entries[$0].desc)
-                || (entries[$0].desc == "COMMENT" && entries[$0].tag.hasPrefix("EVENT TRIGGER "))
-        })
-        func pass(_ section: DumpSection) -> [Int] {
-            restorable.filter { effective[$0] == section && !deferred.contains($0) }
-        }
+        // The same passes as the restore engine.
+        let passes = RestorePasses(entries)
         var tableAM: String?
-        for index in pass(.preData) {
+        for index in passes.preData {
             let entry = entries[index]
             if let am = entry.tableAM, !am.isEmpty, am != tableAM {
                 try text("SET default_table_access_method = \(am);\n\n")
@@ -158,29 +142,26 @@ final class SQLRenderer {
             }
             try definition(entry)
         }
-        for index in pass(.data) {
+        for index in passes.data {
             let entry = entries[index]
             guard entry.hadDumper else {
                 try definition(entry)
                 continue
             }
-            try seekBlock(entry)
+            try decoder.seekBlock(for: entry)
             try text("--\n-- Data for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)\n--\n\n")
             if let copy = entry.copyStmt, !copy.isEmpty {
                 try text(copy.hasSuffix("\n") ? copy : copy + "\n")
-                var tail: [UInt8] = []
+                var counter = RowCounter()
                 var wrote: Int64 = 0
                 try decoder.readTableData { chunk in
                     try sink.write(chunk)
                     wrote += Int64(chunk.count)
-                    tail.append(contentsOf: chunk.suffix(8))
-                    if tail.count > 8 { tail.removeFirst(tail.count - 8) }
+                    counter.feed(chunk)
                 }
-                // Older dumps carry the end marker in the data; ours and newer ones do not.
-                let ending = String(decoding: tail, as: UTF8.self)
-                let hasMarker = ending.hasSuffix("\n\\.\n\n\n") || ending.hasSuffix("\n\\.\n") || ending == "\\.\n\n\n" || ending == "\\.\n"
-                if wrote > 0 && !ending.hasSuffix("\n") { try text("\n") }
-                if !hasMarker { try text("\\.\n") }
+                // Data may or may not carry the end marker itself (pg_dump's and ours do).
+                if wrote > 0 && !counter.endsWithNewline { try text("\n") }
+                if counter.markerLines == 0 { try text("\\.\n") }
                 try text("\n")
             } else {
                 // Data stored as SQL statements (INSERTs).
@@ -188,9 +169,8 @@ final class SQLRenderer {
                 try text("\n")
             }
         }
-        for index in pass(.postData) { try definition(entries[index]) }
-        for index in deferred.sorted() where Self.aclDescs.contains(entries[index].desc) { try definition(entries[index]) }
-        for index in deferred.sorted() where !Self.aclDescs.contains(entries[index].desc) { try definition(entries[index]) }
+        for index in passes.postData { try definition(entries[index]) }
+        for index in passes.acl + passes.last { try definition(entries[index]) }
         try text("--\n-- PostgreSQL database dump complete\n--\n\n")
     }
 
@@ -201,14 +181,6 @@ final class SQLRenderer {
         let name = "\(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)"
         try text("--\n-- Name: \(name.replacingOccurrences(of: "\n", with: " ")); Type: \(entry.desc)\n--\n\n")
         try text(sql.hasSuffix("\n") ? sql + "\n" : sql + "\n\n")
-    }
-
-    private func seekBlock(_ entry: TOCEntry) throws {
-        while let block = try decoder.nextBlock() {
-            if block.dumpId == entry.dumpId { return }
-            try decoder.skipBlock(isBlobs: block.isBlobs)
-        }
-        throw DumpError(.corrupt, "the dump has no data block for \(entry.desc) \(entry.tag) (id \(entry.dumpId)): the file is damaged or its blocks are out of order")
     }
 
     private func text(_ string: String) throws {

@@ -433,25 +433,11 @@ public final class RestoreJob {
             options.noOwner = request.noOwner
             options.noACL = request.noACL
             options.createRoles = request.createRoles
-            let engine = RestoreEngine(target: request.settings.connection.with(database: staging), options: options)
-            let reader = try TarGzReader(path: request.archive)
-            let plain = inspection.database == .plainSQL
-            let dumpName = "\(inspection.topDirectory)/db/" + (plain ? "database.sql" : "database.dump")
-            while let entry = try reader.next(), entry.metadata.name != dumpName {}
-            let stats: RestoreStats
-            if plain {
-                // The old script's fallback: plain pg_dump output, split and run statement by statement.
-                stats = try PlainSQLRestore(target: request.settings.connection.with(database: staging))
-                    .restore(from: { try reader.read(into: $0) })
-            } else {
-                let decoder = CustomArchiveDecoder { try reader.read(into: $0) }
-                stats = try engine.restore(from: decoder) { [events] progress in events(.progress(progress)) }
-            }
-            for table in inspection.manifest?.database?.tables ?? [] {
-                let key = "\(table.schema).\(table.name)"
-                guard stats.rows[key] == table.rows else {
-                    throw SnapError(.failure, "table \(key) has \(stats.rows[key] ?? 0) rows after the staging restore, the archive says \(table.rows)")
-                }
+            let stats = try ArchiveDatabase.load(
+                archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
+                options: options) { [events] progress in events(.progress(progress)) }
+            if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
+                throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the staging restore, the archive says \(wrong.expected)")
             }
             return stats.rows
         } catch {

@@ -85,17 +85,10 @@ enum InPlaceRestore {
             // Who runs --in-place cannot create databases, so cannot give objects to other roles
             // either: like pg_restore --no-owner, they belong to the restoring user.
             options.noOwner = !superuser
-            let engine = RestoreEngine(target: settings.connection, options: options)
-            let reader = try TarGzReader(path: archive)
-            let dumpName = "\(inspection.topDirectory)/db/database.dump"
-            while let entry = try reader.next(), entry.metadata.name != dumpName {}
-            let decoder = CustomArchiveDecoder { try reader.read(into: $0) }
-            let stats = try engine.restore(from: decoder, progress: progress)
-            for table in inspection.manifest?.database?.tables ?? [] {
-                let key = "\(table.schema).\(table.name)"
-                guard stats.rows[key] == table.rows else {
-                    throw SnapError(.failure, "table \(key) has \(stats.rows[key] ?? 0) rows after the restore, the archive says \(table.rows)")
-                }
+            let stats = try ArchiveDatabase.load(
+                archive: archive, inspection: inspection, target: settings.connection, options: options, progress: progress)
+            if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
+                throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the restore, the archive says \(wrong.expected)")
             }
             return stats.rows
         } catch {

@@ -1,4 +1,3 @@
-import ArchiveWriter
 import Foundation
 import PGDump
 import PGWire
@@ -21,23 +20,13 @@ public enum RestoreTest {
         }
         defer { try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
         let target = settings.connection.with(database: name)
-        let reader = try TarGzReader(path: archive)
-        let plain = inspection.database == .plainSQL
-        let entryName = "\(inspection.topDirectory)/db/" + (plain ? "database.sql" : "database.dump")
-        while let entry = try reader.next(), entry.metadata.name != entryName {}
         var options = RestoreOptions()
         // Only the data is under test: owners and grants need roles this server may not have.
         options.noOwner = true
         options.noACL = true
-        let stats = plain
-            ? try PlainSQLRestore(target: target).restore(from: { try reader.read(into: $0) })
-            : try RestoreEngine(target: target, options: options).restore(from: CustomArchiveDecoder { try reader.read(into: $0) })
-        var problems: [String] = []
-        for table in inspection.manifest?.database?.tables ?? [] {
-            let key = "\(table.schema).\(table.name)"
-            if stats.rows[key] != table.rows {
-                problems.append("table \(key): \(stats.rows[key].map(String.init) ?? "no") rows restored, manifest.json says \(table.rows)")
-            }
+        let stats = try ArchiveDatabase.load(archive: archive, inspection: inspection, target: target, options: options)
+        let problems = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).map {
+            "table \($0.table): \($0.restored.map(String.init) ?? "no") rows restored, manifest.json says \($0.expected)"
         }
         if !problems.isEmpty {
             throw SnapError(.damagedArchive, "\(archive) failed the restore test:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))

@@ -27,7 +27,7 @@ struct PipelinedSHA256Tests {
             offset += n
             step = step * 3 + 7  // 1, 10, 37, ... up to MiBs: splits across buffer boundaries
         }
-        #expect(ArchiveInspector.hex(hasher.finalize()) == (try reference(bytes)))
+        #expect(BackupJob.hex(hasher.finalize()) == (try reference(bytes)))
     }
 
     @Test func droppedUnfinishedDoesNotHang() {

@@ -1,0 +1,53 @@
+/// The order in which a TOC is replayed, as pg_restore does it (format doc §7.3): entries
+/// describing the archive are set aside, each SECTION_NONE entry (COMMENT, ACL, ...) belongs to
+/// the section before it, and ACLs, then materialized view data and event triggers, come after
+/// everything else. Shared by the restore engine and the SQL export so both replay alike.
+public struct RestorePasses: Sendable {
+    /// Indices into the TOC, each list in TOC order.
+    public let preData: [Int]
+    public let data: [Int]
+    public let postData: [Int]
+    /// Pass 2: GRANT/REVOKE.
+    public let acl: [Int]
+    /// Pass 3: materialized view data, event triggers and their comments.
+    public let last: [Int]
+
+    /// Describe the archive itself, not objects to create.
+    public static let special: Set<String> = ["ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES"]
+    static let aclDescs: Set<String> = ["ACL", "DEFAULT ACL", "ACL LANGUAGE"]
+    static let lastDescs: Set<String> = ["MATERIALIZED VIEW DATA", "EVENT TRIGGER"]
+
+    public init(_ entries: [TOCEntry]) {
+        var preData: [Int] = [], data: [Int] = [], postData: [Int] = [], acl: [Int] = [], last: [Int] = []
+        var current = DumpSection.preData
+        for (index, entry) in entries.enumerated() {
+            if entry.section != .none { current = entry.section }
+            if Self.special.contains(entry.desc) { continue }
+            if Self.aclDescs.contains(entry.desc) {
+                acl.append(index)
+            } else if Self.lastDescs.contains(entry.desc) || (entry.desc == "COMMENT" && entry.tag.hasPrefix("EVENT TRIGGER ")) {
+                last.append(index)
+            } else {
+                switch current {
+                case .preData, .none: preData.append(index)
+                case .data: data.append(index)
+                case .postData: postData.append(index)
+                }
+            }
+        }
+        (self.preData, self.data, self.postData, self.acl, self.last) = (preData, data, postData, acl, last)
+    }
+}
+
+extension CustomArchiveDecoder {
+    /// Moves forward to the data block of `entry`, skipping other blocks. Blocks are in TOC
+    /// order, so a TOC-order replay needs one forward pass over the file.
+    /// - Throws: `DumpError(.corrupt)` when the file ends first.
+    public func seekBlock(for entry: TOCEntry) throws {
+        while let block = try nextBlock() {
+            if block.dumpId == entry.dumpId { return }
+            try skipBlock(isBlobs: block.isBlobs)
+        }
+        throw DumpError(.corrupt, "the dump has no data block for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag) (id \(entry.dumpId)): the file is damaged or its blocks are out of order")
+    }
+}
