@@ -232,14 +232,7 @@ private func spawnAndCollect(
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
-    // Own process group (so a timeout kills its children too); default signal handling,
-    // since this process ignores SIGPIPE.
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    sigaddset(&defaults, SIGPIPE)
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    posix_spawnattr_setpgroup(&attr, 0)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+    configureChildAttributes(&attr)
 
     var pid: pid_t = 0
     let rc = withCStrings([path] + args) { argv in
@@ -395,4 +388,19 @@ func runQuietly(_ argv: [String]) -> Int32 {
 /// Quotes a word for /bin/sh.
 func shellQuote(_ word: String) -> String {
     "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// Spawn attributes every child of the tests gets: its own process group (so a timeout kills
+/// its children too), default SIGPIPE handling (this process ignores SIGPIPE), and an empty
+/// signal mask (a test thread may block SIGTERM, and a child would inherit that and ignore it).
+func configureChildAttributes(_ attr: inout posix_spawnattr_t) {
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    sigaddset(&defaults, SIGPIPE)
+    posix_spawnattr_setsigdefault(&attr, &defaults)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attr, &none)
+    posix_spawnattr_setpgroup(&attr, 0)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 }
