@@ -250,10 +250,20 @@ class Bench:
         cmd = [self.args.bin, "restore", ROOM, self.archives["snap"], "--room-control", "none", "--no-wait",
                "--force", "--no-config", "--no-mqtt", "--quiet"] + self.snap_common(target)
         m, _ = measure(cmd, self.server.env)
+        if "correlation" not in self.results:
+            # Rows spread over --jobs connections: how much of the heap order survived.
+            self.results["correlation"] = {db: self.correlation(db) for db in ("sentient", target)}
+            log(f"events.event_id correlation: source {self.results['correlation']['sentient']}, "
+                f"restored {self.results['correlation'][target]}")
         for name in self.server.psql("postgres", f"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'").split():
             self.server.psql("postgres", f'DROP DATABASE "{name}"')
         m["size"] = None
         return m
+
+    def correlation(self, db):
+        self.server.psql(db, "ANALYZE events")
+        return float(self.server.psql(db, "SELECT correlation FROM pg_stats WHERE schemaname = 'public' "
+                                          "AND tablename = 'events' AND attname = 'event_id'"))
 
     def run_snap_verify(self, _db):
         m, _ = measure([self.args.bin, "verify", self.archives["snap"], "--quiet"], self.server.env)
@@ -437,6 +447,10 @@ class Bench:
         lines.append("")
         if med("snap_backup") and med("old_pipeline"):
             lines.append(f"snap backup / old pipeline: {med('snap_backup') / med('old_pipeline'):.2f}x wall")
+        if r.get("correlation"):
+            source, restored = list(r["correlation"].values())
+            lines.append(f"physical order after snap restore: pg_stats.correlation of events.event_id {restored:.5f} "
+                         f"(source {source:.5f})")
         if r["sweep"]:
             lines.append("")
             lines.append("compression level sweep (sentient-snap backup, median):")

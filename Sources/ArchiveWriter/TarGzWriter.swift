@@ -62,7 +62,7 @@ public final class TarGzWriter {
 
         public init(
             level: Int32 = 6, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-            blockSize: Int = 128 * 1024
+            blockSize: Int = 1024 * 1024
         ) {
             self.level = level
             self.workers = workers

@@ -3,8 +3,8 @@ import PGWire
 
 /// Options for restoring a dump into a database.
 public struct RestoreOptions: Sendable {
-    /// Connections for post-data items (indexes, constraints), which run in parallel when
-    /// their dependencies allow.
+    /// Connections for table data (a table's rows are spread over them) and for post-data
+    /// items (indexes, constraints), which run in parallel when their dependencies allow.
     public var jobs = 2
     /// Skip `ALTER ... OWNER TO` (objects belong to the restoring user).
     public var noOwner = false
@@ -12,6 +12,11 @@ public struct RestoreOptions: Sendable {
     public var noACL = false
     /// Create roles the target lacks (NOLOGIN) instead of refusing.
     public var createRoles = false
+    /// COPY text handed to one connection at a time when a table's rows are spread over
+    /// `jobs` connections: small enough that the table's physical order survives (rows loaded
+    /// side by side stay within a couple of chunks of their place), large enough that hand-offs
+    /// cost nothing.
+    public var copyChunkBytes = 1 << 20
     /// `maintenance_work_mem` for index builds on the target (the staging database only).
     public var maintenanceWorkMem: String? = "256MB"
     public init() {}
@@ -85,7 +90,11 @@ public final class RestoreEngine {
             progress?(.schema(done: n + 1, total: pre.count))
         }
 
+        // The connections table data and post-data share: the pre-data one and jobs - 1 more.
+        let connections = try openConnections(first: connection, needed: !data.isEmpty || post.count > 1)
+
         // Pass 1b: data. Blocks are in TOC order, so one forward pass over the file serves.
+        let ordered = Self.keepsPhysicalOrder(entries)
         for index in data {
             let entry = entries[index]
             if entry.hadDumper {
@@ -94,21 +103,19 @@ public final class RestoreEngine {
                 if let copy = entry.copyStmt, !copy.isEmpty {
                     var bytes: Int64 = 0
                     var lines: Int64 = 0
-                    let rows: Int
+                    let lanes = Self.isPlainCopy(copy) && !ordered.contains(qualified) ? connections : [connection]
+                    let rows: Int64
                     do {
-                        rows = try connection.copyIn(copy) { writer in
-                            try decoder.readTableData { chunk in
-                                bytes += Int64(chunk.count)
-                                lines += countNewlines(chunk)
-                                try writer.write(chunk)
-                                progress?(.data(table: qualified, rows: lines, bytes: bytes))
-                            }
+                        rows = try ParallelCopyIn(connections: lanes, chunkSize: options.copyChunkBytes).load(copy, from: { try decoder.readTableData($0) }) { chunk in
+                            bytes += Int64(chunk.count)
+                            lines += countNewlines(chunk)
+                            progress?(.data(table: qualified, rows: lines, bytes: bytes))
                         }
                     } catch let error as PGError {
                         throw RestoreError(entry: entry, underlying: error)
                     }
-                    // The server's own count: the `\.` end marker and blank lines are not rows.
-                    stats.rows[qualified] = Int64(rows)
+                    // The servers' own count: the `\.` end marker and blank lines are not rows.
+                    stats.rows[qualified] = rows
                     stats.bytes += bytes
                 } else {
                     var sql: [UInt8] = []
@@ -126,7 +133,7 @@ public final class RestoreEngine {
         }
 
         // Pass 1c: post-data on parallel connections, by dependency.
-        try runParallel(post.map { entries[$0] }, first: connection, progress: progress)
+        try runParallel(post.map { entries[$0] }, on: connections, progress: progress)
         stats.entries += post.count
 
         // Passes 2 and 3: ACLs, then materialized view data and event triggers.
@@ -268,32 +275,66 @@ public final class RestoreEngine {
         return nil
     }
 
-    /// Runs post-data entries on up to `jobs` connections. An entry starts once every
-    /// post-data entry it depends on has finished; the first failure stops the rest.
-    private func runParallel(_ items: [TOCEntry], first: Connection, progress: ((RestoreProgress) -> Void)?) throws {
-        guard !items.isEmpty else { return }
-        let jobs = max(1, min(options.jobs, items.count))
+    /// The pre-data connection plus `jobs - 1` more with its session state (encoding, standard
+    /// strings, search_path), opened after pre-data so they see the same settings.
+    private func openConnections(first: Connection, needed: Bool) throws -> [Connection] {
         var connections = [first]
-        for _ in 1..<jobs {
+        guard needed, options.jobs > 1 else { return connections }
+        let fixed = try Self.preambleFromConnection(first)
+        for _ in 1..<options.jobs {
             let extra = try Connection(target)
             try extra.execute(try Self.preamble(entries: [], serverVersion: extra.serverVersionNumber))
+            try extra.execute(fixed)
             connections.append(extra)
         }
+        return connections
+    }
+
+    /// Tables whose heap order matters and so load on one connection: those with a BRIN index
+    /// (its ranges summarize runs of pages) or marked CLUSTER ON. Keyed "schema.table".
+    static func keepsPhysicalOrder(_ entries: [TOCEntry]) -> Set<String> {
+        var tableIds = Set<Int32>()
+        for entry in entries where entry.section == .postData {
+            let defn = entry.defn ?? ""
+            if (entry.desc == "INDEX" && defn.contains(" USING brin ")) || defn.contains(" CLUSTER ON ") {
+                tableIds.formUnion(entry.dependencies)
+            }
+        }
+        return Set(entries.filter { $0.desc == "TABLE" && tableIds.contains($0.dumpId) }.map { "\($0.namespace ?? "").\($0.tag)" })
+    }
+
+    /// pg_dump's text-format `COPY ... FROM stdin;`, where a raw newline always ends a row, so
+    /// the data may be cut between rows and spread over connections.
+    static func isPlainCopy(_ copy: String) -> Bool {
+        let text = copy.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.hasPrefix("COPY ") && text.hasSuffix(" FROM stdin;")
+    }
+
+    /// Runs post-data entries on the connections, by dependency: an entry starts once every
+    /// post-data entry it depends on has finished and nothing running holds a lock it conflicts
+    /// with; the first failure stops the rest.
+    private func runParallel(_ items: [TOCEntry], on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws {
+        guard !items.isEmpty else { return }
+        let connections = Array(pool.prefix(max(1, min(options.jobs, items.count))))
         if let memory = options.maintenanceWorkMem {
             for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
         }
-        // Session state the pre-data connection had: encoding, std strings, search_path.
-        let fixed = try Self.preambleFromConnection(first)
-        for c in connections.dropFirst() { try c.execute(fixed) }
 
-        let scheduler = PostDataScheduler(items)
+        let scheduler = PostDataScheduler(items, tables: Set(items.flatMap(\.dependencies)).subtracting(items.map(\.dumpId)))
         let group = DispatchGroup()
         for connection in connections {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                while let entry = scheduler.next() {
+                var workersOff = false
+                while let (entry, alone) = scheduler.next() {
                     do {
+                        // Builds side by side already fill the cores: parallel index workers
+                        // only for a build that runs alone.
+                        if workersOff == alone {
+                            try connection.execute(alone ? "RESET max_parallel_maintenance_workers" : "SET max_parallel_maintenance_workers = 0")
+                            workersOff = !alone
+                        }
                         try self.run(entry, on: connection)
                         let finished = scheduler.finish(entry)
                         progress?(.postData(done: finished, total: items.count))
@@ -345,31 +386,49 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Hands out post-data entries whose post-data dependencies are done; the first failure
-/// stops the hand-out.
+/// stops the hand-out. Like pg_restore, every post-data item but CREATE INDEX is taken to lock
+/// the tables it depends on exclusively (ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE),
+/// so such an item never runs beside another on the same table: the connection would only wait
+/// on the lock while it could run something else.
 private final class PostDataScheduler: @unchecked Sendable {
     private let items: [TOCEntry]
     private let ids: Set<Int32>
+    /// Per item: the tables (outside the post-data items) it depends on, and whether it locks
+    /// them exclusively.
+    private let tables: [Int32: Set<Int32>]
     private let condition = NSCondition()
     private var started = Set<Int32>()
+    private var running: [Int32: TOCEntry] = [:]
     private var done = Set<Int32>()
     private(set) var failure: Error?
 
-    init(_ items: [TOCEntry]) {
+    init(_ items: [TOCEntry], tables all: Set<Int32>) {
         self.items = items
         ids = Set(items.map(\.dumpId))
+        tables = Dictionary(uniqueKeysWithValues: items.map { ($0.dumpId, Set($0.dependencies).intersection(all)) })
     }
 
-    /// The next runnable entry, waiting while others run; nil when all started or one failed.
-    func next() -> TOCEntry? {
+    private func exclusive(_ entry: TOCEntry) -> Bool { entry.desc != "INDEX" }
+
+    private func conflicts(_ a: TOCEntry, _ b: TOCEntry) -> Bool {
+        guard exclusive(a) || exclusive(b) else { return false }
+        return !tables[a.dumpId, default: []].isDisjoint(with: tables[b.dumpId, default: []])
+    }
+
+    /// The next runnable entry and whether it runs alone, waiting while others run; nil when
+    /// all started or one failed.
+    func next() -> (TOCEntry, alone: Bool)? {
         condition.lock()
         defer { condition.unlock() }
         while failure == nil && started.count < items.count {
             if let entry = items.first(where: { entry in
                 !started.contains(entry.dumpId)
                     && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
+                    && !running.values.contains { conflicts($0, entry) }
             }) {
                 started.insert(entry.dumpId)
-                return entry
+                running[entry.dumpId] = entry
+                return (entry, running.count == 1)
             }
             condition.wait()
         }
@@ -381,6 +440,7 @@ private final class PostDataScheduler: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         done.insert(entry.dumpId)
+        running[entry.dumpId] = nil
         condition.broadcast()
         return done.count
     }
@@ -392,4 +452,3 @@ private final class PostDataScheduler: @unchecked Sendable {
         condition.broadcast()
     }
 }
-

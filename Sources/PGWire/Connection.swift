@@ -224,7 +224,12 @@ public final class Connection {
             try body(writer)
         } catch {
             _ = PQputCopyEnd(conn, "aborted by sentient-snap")
-            _ = drainResults()
+            let serverError = drainResults()
+            // A write that failed because the server had already refused a row: its error
+            // (with SQLSTATE and the row) says more than libpq's "no COPY in progress".
+            if let pgError = error as? PGError, pgError.code == .copy || pgError.code == .connectionLost, let serverError {
+                throw serverError
+            }
             throw error
         }
         if PQputCopyEnd(conn, nil) != 1 {

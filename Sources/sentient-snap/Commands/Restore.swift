@@ -71,7 +71,7 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
-    @Option(help: "Parallel connections for indexes and constraints (default: 2).")
+    @Option(help: "Parallel connections: each table's rows are loaded over them, then indexes and constraints are built on them (default: 2; 1 loads every table in one stream).")
     var jobs: Int = 2
 
     @Flag(name: .customLong("no-owner"), help: "Do not restore object owners; everything belongs to the restoring user.")

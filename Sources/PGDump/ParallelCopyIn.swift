@@ -1,0 +1,198 @@
+import Foundation
+import PGWire
+
+/// Loads one table's COPY text over several connections at once.
+///
+/// A single `COPY ... FROM STDIN` keeps one server core busy parsing rows (jsonb, timestamps)
+/// while the others idle; that, not the client, is what bounds a restore. Here the archive is
+/// still read once and in order, cut into chunks of whole rows, and each chunk goes to the
+/// connection with the fewest chunks waiting, so the connections' backends parse and insert in
+/// parallel.
+///
+/// The backends fill the table together, so chunks loaded at the same moment share a stretch of
+/// heap pages: physical row order is kept to within a couple of chunks (`pg_stats.correlation`
+/// stays near ±1), which is why chunks are small. Tables whose physical order is the point load
+/// on one connection instead (see `RestoreEngine.keepsPhysicalOrder`).
+final class ParallelCopyIn {
+    private let connections: [Connection]
+    private let chunkSize: Int
+
+    init(connections: [Connection], chunkSize: Int = 1 << 20) {
+        precondition(!connections.isEmpty)
+        self.connections = connections
+        self.chunkSize = max(chunkSize, 1024)
+    }
+
+    /// Runs `copy` on as many connections as the data needs and feeds them what `read` yields.
+    /// `onData` sees every piece as it is read (for progress).
+    /// - Returns: the rows the servers report, summed.
+    /// - Throws: the first failure, a connection's (the server's error) or `read`'s (a damaged
+    ///   archive). The COPYs still open are then ended with an error; one that had already
+    ///   ended stays committed, so a failed table is left partly loaded, as a failed pg_restore
+    ///   leaves it (the staging restore drops the database).
+    func load(
+        _ copy: String,
+        from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+        onData: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }
+    ) throws -> Int64 {
+        let lanes = Lanes(count: connections.count)
+        let group = DispatchGroup()
+        var started = [Bool](repeating: false, count: connections.count)
+
+        func start(_ lane: Int) {
+            started[lane] = true
+            group.enter()
+            let connection = connections[lane]
+            Thread.detachNewThread { [chunkSize] in
+                defer { group.leave() }
+                do {
+                    let rows = try connection.copyIn(copy) { writer in
+                        while let chunk = try lanes.pop(lane) {
+                            try chunk.withUnsafeBytes { raw in
+                                // libpq copies what it is given into its output buffer: keep pieces small.
+                                var offset = 0
+                                while offset < raw.count {
+                                    let n = min(raw.count - offset, chunkSize)
+                                    try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]))
+                                    offset += n
+                                }
+                            }
+                        }
+                    }
+                    lanes.finished(lane, rows: Int64(rows))
+                } catch {
+                    lanes.fail(error)
+                }
+            }
+        }
+
+        var pending: [UInt8] = []
+        pending.reserveCapacity(chunkSize)
+        // A row longer than a chunk is sent in pieces, all on one connection.
+        var stickTo: Int?
+
+        func dispatch(_ chunk: [UInt8], endsRow: Bool) throws {
+            let lane = try lanes.push(chunk, to: stickTo)
+            if !started[lane] { start(lane) }
+            stickTo = endsRow ? nil : lane
+        }
+
+        do {
+            try read { bytes in
+                onData(bytes)
+                var rest = bytes
+                while !rest.isEmpty {
+                    let n = min(rest.count, chunkSize - pending.count)
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<n]))
+                    rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                    guard pending.count == chunkSize else { continue }
+                    let rowsEnd = pending.lastIndex(of: 0x0A).map { $0 + 1 }
+                    if let end = rowsEnd {
+                        let carry = Array(pending[end...])
+                        pending.removeLast(pending.count - end)
+                        try dispatch(pending, endsRow: true)
+                        pending = carry
+                        pending.reserveCapacity(chunkSize)
+                    } else {
+                        try dispatch(pending, endsRow: false)
+                        pending = []
+                        pending.reserveCapacity(chunkSize)
+                    }
+                }
+            }
+            if !pending.isEmpty || !started.contains(true) {
+                // An empty table still gets its COPY, as pg_restore sends it.
+                try dispatch(pending, endsRow: true)
+            }
+            lanes.finish()
+        } catch {
+            lanes.fail(error)
+        }
+        group.wait()
+        if let failure = lanes.failure { throw failure }
+        return lanes.rows
+    }
+}
+
+/// The chunks waiting for each connection, and how the load ends.
+private final class Lanes: @unchecked Sendable {
+    /// Chunks queued per connection: enough to keep each busy, few enough to bound memory.
+    private static let depth = 2
+
+    private let condition = NSCondition()
+    private var queues: [[[UInt8]]]
+    private var next = 0
+    private var done = false
+    private(set) var failure: Error?
+    private(set) var rows: Int64 = 0
+
+    /// Thrown into the other connections' COPYs when one fails; never reported.
+    struct Stopped: Error {}
+
+    init(count: Int) { queues = Array(repeating: [], count: count) }
+
+    /// Queues a chunk on `lane`, or on the connection with the fewest chunks waiting; waits
+    /// while they are full. Returns the lane used.
+    func push(_ chunk: [UInt8], to lane: Int?) throws -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if failure != nil { throw Stopped() }
+            let chosen = lane ?? leastLoaded()
+            if queues[chosen].count < Self.depth {
+                queues[chosen].append(chunk)
+                condition.broadcast()
+                return chosen
+            }
+            condition.wait()
+        }
+    }
+
+    /// Fewest chunks waiting; ties go round-robin so an idle start spreads over all lanes.
+    private func leastLoaded() -> Int {
+        var best = next
+        for offset in 1..<max(queues.count, 1) {
+            let lane = (next + offset) % queues.count
+            if queues[lane].count < queues[best].count { best = lane }
+        }
+        next = (best + 1) % queues.count
+        return best
+    }
+
+    /// The next chunk for `lane`; nil once the data has ended and the lane is drained.
+    func pop(_ lane: Int) throws -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if failure != nil { throw Stopped() }
+            if !queues[lane].isEmpty {
+                let chunk = queues[lane].removeFirst()
+                condition.broadcast()
+                return chunk
+            }
+            if done { return nil }
+            condition.wait()
+        }
+    }
+
+    func finish() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finished(_ lane: Int, rows: Int64) {
+        condition.lock()
+        self.rows += rows
+        condition.unlock()
+    }
+
+    /// The first real failure wins; the `Stopped` echoes it causes are dropped.
+    func fail(_ error: Error) {
+        condition.lock()
+        if failure == nil && !(error is Stopped) { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+}
