@@ -57,7 +57,9 @@ public final class TarGzWriter {
         public var level: Int32
         /// Compression threads. Default: the number of active processors.
         public var workers: Int
-        /// Uncompressed bytes per compressed block. Default 128 KiB (as pigz).
+        /// Uncompressed bytes per compressed block. Default 1 MiB: pigz uses 128 KiB, but each block
+        /// pays for its 32 KiB dictionary and a fresh hash table; at 1 MiB the bench measured
+        /// 12% less wall time at level 1 and 7% at level 5 on 2 cores (peak RSS +7 MiB).
         public var blockSize: Int
 
         public init(
