@@ -133,7 +133,8 @@ public final class RestoreEngine {
         }
 
         // Pass 1c: post-data on parallel connections, by dependency.
-        try runParallel(post.map { entries[$0] }, on: connections, progress: progress)
+        let tables = Set(entries.filter { $0.desc == "TABLE" || $0.desc == "TABLE DATA" }.map(\.dumpId))
+        try runParallel(post.map { entries[$0] }, tables: tables, on: connections, progress: progress)
         stats.entries += post.count
 
         // Passes 2 and 3: ACLs, then materialized view data and event triggers.
@@ -313,14 +314,14 @@ public final class RestoreEngine {
     /// Runs post-data entries on the connections, by dependency: an entry starts once every
     /// post-data entry it depends on has finished and nothing running holds a lock it conflicts
     /// with; the first failure stops the rest.
-    private func runParallel(_ items: [TOCEntry], on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws {
+    private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws {
         guard !items.isEmpty else { return }
         let connections = Array(pool.prefix(max(1, min(options.jobs, items.count))))
         if let memory = options.maintenanceWorkMem {
             for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
         }
 
-        let scheduler = PostDataScheduler(items, tables: Set(items.flatMap(\.dependencies)).subtracting(items.map(\.dumpId)))
+        let scheduler = PostDataScheduler(items, tableIds: tables)
         let group = DispatchGroup()
         for connection in connections {
             group.enter()
@@ -393,8 +394,7 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable {
 private final class PostDataScheduler: @unchecked Sendable {
     private let items: [TOCEntry]
     private let ids: Set<Int32>
-    /// Per item: the tables (outside the post-data items) it depends on, and whether it locks
-    /// them exclusively.
+    /// Per item: the tables (TABLE and TABLE DATA entries) it depends on.
     private let tables: [Int32: Set<Int32>]
     private let condition = NSCondition()
     private var started = Set<Int32>()
@@ -402,10 +402,11 @@ private final class PostDataScheduler: @unchecked Sendable {
     private var done = Set<Int32>()
     private(set) var failure: Error?
 
-    init(_ items: [TOCEntry], tables all: Set<Int32>) {
+    /// - Parameter tableIds: the archive's TABLE and TABLE DATA entries.
+    init(_ items: [TOCEntry], tableIds: Set<Int32>) {
         self.items = items
         ids = Set(items.map(\.dumpId))
-        tables = Dictionary(uniqueKeysWithValues: items.map { ($0.dumpId, Set($0.dependencies).intersection(all)) })
+        tables = Dictionary(uniqueKeysWithValues: items.map { ($0.dumpId, Set($0.dependencies).intersection(tableIds)) })
     }
 
     private func exclusive(_ entry: TOCEntry) -> Bool { entry.desc != "INDEX" }

@@ -24,6 +24,10 @@ struct ParallelRestoreTests {
         CREATE TABLE readings (id int, v numeric);
         CREATE INDEX readings_brin ON readings USING brin (id);
         INSERT INTO readings SELECT g, g / 7.0 FROM generate_series(1, 20000) g;
+        CREATE TABLE visits (id int, room text);
+        CREATE INDEX visits_room ON visits (room, id);
+        ALTER TABLE visits CLUSTER ON visits_room;
+        INSERT INTO visits SELECT g, 'room ' || (g % 5) FROM generate_series(1, 20000) g;
         CREATE TABLE empty_one (id int);
         """
 
@@ -35,7 +39,7 @@ struct ParallelRestoreTests {
             .restore(from: CustomArchiveDecoder(source: memorySource(bytes, piece: 5000)))
     }
 
-    @Test("rows spread over 3 connections restore equal, and a BRIN-indexed table loads on one in its exact order")
+    @Test("rows spread over 3 connections restore equal; a BRIN-indexed and a CLUSTER ON table load on one, in their exact order")
     func spreadsRows() throws {
         let server = try TestPostgres.shared()
         let source = try server.createDatabase(prefix: "par_src")
@@ -56,9 +60,30 @@ struct ParallelRestoreTests {
         let writers = try target.psql("SELECT count(DISTINCT xmin::text) FROM events")
         #expect(writers == "3")
         // The BRIN-indexed table keeps its heap order exactly: one COPY.
-        let order = "SELECT count(DISTINCT xmin::text) || ' ' || md5(string_agg(id::text, ',' ORDER BY ctid)) FROM readings"
-        let (targetOrder, sourceOrder) = (try target.psql(order), try source.psql(order))
-        #expect(targetOrder == sourceOrder)
+        // So does the table marked CLUSTER ON.
+        for table in ["readings", "visits"] {
+            let order = "SELECT count(DISTINCT xmin::text) || ' ' || md5(string_agg(id::text, ',' ORDER BY ctid)) FROM \(table)"
+            let (targetOrder, sourceOrder) = (try target.psql(order), try source.psql(order))
+            #expect(targetOrder == sourceOrder, "\(table)")
+            #expect(targetOrder.hasPrefix("1 "), "\(table)")
+        }
+    }
+
+    @Test("an archive that ends in the middle of a table's rows stops every connection")
+    func truncatedMidTable() throws {
+        let server = try TestPostgres.shared()
+        let source = try server.createDatabase(prefix: "par_cut")
+        try source.psql(Self.schema)
+        let bytes = try dumpWithOurDumper(source)
+        let target = try server.createDatabase(prefix: "par_cut_dst")
+        let error = #expect(throws: DumpError.self) {
+            _ = try Self.restore(Array(bytes.prefix(bytes.count / 2)), into: target, jobs: 3)
+        }
+        #expect(error?.code == .truncated, "\(String(describing: error))")
+        // Nothing of the half-read table was committed, and no COPY is left running.
+        #expect(try target.psql("SELECT count(*) FROM events") == "0")
+        let busy = try target.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%' AND state <> 'idle'")
+        #expect(busy == "0")
     }
 
     @Test("a row one connection's server rejects stops every connection and names the table")
