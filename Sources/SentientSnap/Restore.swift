@@ -515,11 +515,7 @@ public final class RestoreJob {
     /// exactly which databases to rename to finish or to undo that swap.
     /// - Throws: `SnapError(.failure)` with the runbook when such a state is found.
     static func checkInterruptedSwap(_ maintenance: Connection, live: String) throws {
-        func newest(_ suffix: String) throws -> String? {
-            try maintenance.query("""
-                SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC LIMIT 1
-                """, [live + suffix]).rows.first?[0]
-        }
+        func newest(_ suffix: String) throws -> String? { try leftovers(maintenance, live: live, suffix: suffix).first }
         guard let previous = try newest("_pre_restore_") else { return }
         let q = quoteIdentifier
         var lines = ["the database \(live) does not exist, but \(previous) does: an earlier restore stopped between the two renames of its database swap. Nothing was changed now. To recover, connect to the maintenance database as a superuser (psql -d postgres) and either"]
@@ -546,11 +542,7 @@ public final class RestoreJob {
 
     /// Keeps the newest pre-restore database, drops older ones.
     private func dropOlderPreRestore(_ maintenance: Connection, live: String, keep: String?) -> [String] {
-        let prefix = live + "_pre_restore_"
-        guard let rows = try? maintenance.query(
-            "SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC", [prefix])
-        else { return [] }
-        let names = rows.rows.compactMap { $0[0] }
+        guard let names = try? Self.leftovers(maintenance, live: live, suffix: "_pre_restore_") else { return [] }
         let keepName = keep ?? names.first
         var dropped: [String] = []
         for name in names where name != keepName {
@@ -630,8 +622,21 @@ public final class RestoreJob {
         return formatter.string(from: date)
     }
 
+    /// The databases earlier restores of `live` named `databaseName(live, suffix: suffix + ts)`
+    /// (ts `YYYYMMDD_HHMMSS`), newest first. Recomputing each candidate's name from its ts also
+    /// finds the hash-shortened names of long database names, and nothing that merely starts
+    /// alike.
+    static func leftovers(_ connection: Connection, live: String, suffix: String) throws -> [String] {
+        let names = try connection.query("SELECT datname FROM pg_catalog.pg_database").rows.compactMap { $0[0] }
+        return names.filter { name in
+            let ts = String(name.suffix(15))
+            guard ts.range(of: #"^[0-9]{8}_[0-9]{6}$"#, options: .regularExpression) != nil else { return false }
+            return databaseName(live, suffix: suffix + ts) == name
+        }.sorted { $0.suffix(15) > $1.suffix(15) }
+    }
+
     /// `<db><suffix>`, shortened with a hash of the full name when over 63 bytes.
-    static func databaseName(_ base: String, suffix: String) -> String {
+    public static func databaseName(_ base: String, suffix: String) -> String {
         let full = base + suffix
         guard full.utf8.count > 63 else { return full }
         var hash: UInt32 = 2_166_136_261
