@@ -31,6 +31,11 @@ struct ParallelRestoreTests {
         CREATE TABLE empty_one (id int);
         """
 
+    /// Backends of `database` still busy with a COPY.
+    static func copiesRunning(on database: TestDatabase) throws -> String {
+        try database.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%' AND state <> 'idle'")
+    }
+
     static func restore(_ bytes: [UInt8], into target: TestDatabase, jobs: Int) throws -> RestoreStats {
         var options = RestoreOptions()
         options.jobs = jobs
@@ -82,8 +87,7 @@ struct ParallelRestoreTests {
         #expect(error?.code == .truncated, "\(String(describing: error))")
         // Nothing of the half-read table was committed, and no COPY is left running.
         #expect(try target.psql("SELECT count(*) FROM events") == "0")
-        let busy = try target.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%' AND state <> 'idle'")
-        #expect(busy == "0")
+        #expect(try Self.copiesRunning(on: target) == "0")
     }
 
     @Test("a row one connection's server rejects stops every connection and names the table")
@@ -108,8 +112,7 @@ struct ParallelRestoreTests {
         #expect(error?.underlying.sqlState == "23514")
         #expect(Date().timeIntervalSince(started) < 60)
         // No COPY is left running on the target.
-        let busy = try target.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%' AND state <> 'idle'")
-        #expect(busy == "0")
+        #expect(try Self.copiesRunning(on: target) == "0")
     }
 
     @Test("one connection (jobs 1) loads the same rows in the source's order")
