@@ -43,23 +43,16 @@ final class ParallelCopyIn {
             started[lane] = true
             group.enter()
             let connection = connections[lane]
-            Thread.detachNewThread { [chunkSize] in
+            Thread.detachNewThread {
                 defer { group.leave() }
                 do {
+                    // Chunks are at most chunkSize bytes, so libpq's output buffer stays that small.
                     let rows = try connection.copyIn(copy) { writer in
                         while let chunk = try lanes.pop(lane) {
-                            try chunk.withUnsafeBytes { raw in
-                                // libpq copies what it is given into its output buffer: keep pieces small.
-                                var offset = 0
-                                while offset < raw.count {
-                                    let n = min(raw.count - offset, chunkSize)
-                                    try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]))
-                                    offset += n
-                                }
-                            }
+                            try chunk.withUnsafeBytes { try writer.write($0) }
                         }
                     }
-                    lanes.finished(lane, rows: Int64(rows))
+                    lanes.add(rows: Int64(rows))
                 } catch {
                     lanes.fail(error)
                 }
@@ -182,7 +175,7 @@ private final class Lanes: @unchecked Sendable {
         condition.unlock()
     }
 
-    func finished(_ lane: Int, rows: Int64) {
+    func add(rows: Int64) {
         condition.lock()
         self.rows += rows
         condition.unlock()
