@@ -83,7 +83,7 @@ struct SyncOffsite: ParsableCommand {
     }
 
     func run() throws {
-        try hooks.wrap(command: "sync-offsite", room: nil) {
+        try hooks.wrap(command: "sync-offsite", room: nil, json: output.json) {
             try checkRoot(allowRoot: allowRoot, command: "sync-offsite")
             try runReportingErrors {
                 let env = environment
