@@ -22,6 +22,8 @@ public struct BackupListing: Codable, Sendable {
     public var bytes_read: Int64
     /// Why the head could not be read, if it could not.
     public var error: String?
+    /// Dated more than a day ahead of now (`BackupFileName.isFutureDated`): not a room's newest.
+    public var future_dated: Bool
 }
 
 /// Reading what an archive says about itself without reading the whole archive.
@@ -63,7 +65,8 @@ public enum BackupCatalog {
             var listing = BackupListing(
                 file: file.name.fileName, path: file.path, room: file.name.room, timestamp: localISO(file.name),
                 age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
-                sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil)
+                sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil,
+                future_dated: file.name.isFutureDated(now: now))
             do {
                 let (manifest, bytesRead) = try readHead(file.path)
                 listing.bytes_read = bytesRead
@@ -97,9 +100,12 @@ public struct RoomBackupStatus: Codable, Sendable {
     public var verified: Bool
     /// "ok", "missing" or "mismatch" (a mismatch also fails verification).
     public var sidecar: String?
-    /// Newer than the maximum age and verified.
+    /// Newer than the maximum age and verified, and no archive dated in the future.
     public var ok: Bool
     public var problems: [String]
+    /// Archives dated more than a day ahead of now (a clock that was wrong): reported as a
+    /// problem, never taken as the newest.
+    public var future_dated: [String]
 }
 
 /// The newest backup of each room: how old, and whether it verifies.
@@ -108,17 +114,29 @@ public enum BackupStatus {
     public static func check(_ directory: String, rooms: [String] = [], maxAge: TimeInterval, now: Date = Date()) throws -> [RoomBackupStatus] {
         let files = try BackupDirectory.scan(directory, room: rooms.count == 1 ? rooms[0] : nil)
         var newest: [String: BackupFile] = [:]
-        for file in files where newest[file.name.room] == nil { newest[file.name.room] = file }
-        let names = Set(newest.keys).union(rooms).sorted()
+        var future: [String: [BackupFile]] = [:]
+        for file in files {
+            if file.name.isFutureDated(now: now) {
+                future[file.name.room, default: []].append(file)
+            } else if newest[file.name.room] == nil {
+                newest[file.name.room] = file
+            }
+        }
+        let names = Set(newest.keys).union(future.keys).union(rooms).sorted()
         return names.map { room in
+            let futureFiles = future[room] ?? []
+            let futureProblems = futureFiles.map {
+                "\($0.path) is dated in the future (\(BackupCatalog.localISO($0.name)), more than a day ahead of this host's clock): it is not counted as the newest backup; check the clock, then move or delete it"
+            }
             guard let file = newest[room] else {
                 return RoomBackupStatus(room: room, archive: nil, timestamp: nil, age_seconds: nil, verified: false, sidecar: nil, ok: false,
-                                        problems: ["no backup of \(room) in \(directory)"])
+                                        problems: ["no backup of \(room) in \(directory)" + (futureFiles.isEmpty ? "" : " other than archives dated in the future")] + futureProblems,
+                                        future_dated: futureFiles.map(\.path))
             }
             let age = now.timeIntervalSince(file.name.date)
             var status = RoomBackupStatus(
                 room: room, archive: file.path, timestamp: BackupCatalog.localISO(file.name), age_seconds: age,
-                verified: false, sidecar: nil, ok: false, problems: [])
+                verified: false, sidecar: nil, ok: false, problems: futureProblems, future_dated: futureFiles.map(\.path))
             if age > maxAge {
                 status.problems.append("the newest backup is \(DurationText.describe(age)) old, over the maximum of \(DurationText.describe(maxAge))")
             }

@@ -18,6 +18,15 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
     /// The `.sha256` sidecar's name.
     public var sidecarName: String { fileName + ".sha256" }
 
+    /// How far ahead of now a name's timestamp may be (clock skew, a time-zone change) before it
+    /// counts as dated in the future.
+    public static let futureTolerance: TimeInterval = 86400
+
+    /// Dated more than `futureTolerance` ahead of `now`: written while the clock was wrong. Such
+    /// an archive is never deleted by prune and never taken as a room's newest or freshest
+    /// backup (it would stay "newest" for years and make retention delete every real backup).
+    public func isFutureDated(now: Date) -> Bool { date.timeIntervalSince(now) > Self.futureTolerance }
+
     /// Oldest first; the room breaks ties.
     public static func < (a: BackupFileName, b: BackupFileName) -> Bool {
         (a.stamp, a.room) < (b.stamp, b.room)

@@ -27,15 +27,34 @@ public struct HookOutcome: Sendable {
 
 /// Runs a user's hook command (`/bin/sh -c CMD`) with the outcome in its environment.
 public enum Hook {
-    /// Runs `command` and waits for it. The hook's stdout and stderr go to ours.
+    /// True for a variable a hook must not inherit: `PGPASSWORD`, and any name ending in
+    /// `_PASSWORD`, `_PASS`, `_SECRET`, `_SECRET_ACCESS_KEY` or `_SESSION_TOKEN`
+    /// (`SENTIENT_PG_PASSWORD`, `SENTIENT_MQTT_PASSWORD`, `AWS_SECRET_ACCESS_KEY`, ...). A hook is
+    /// often an alert script that logs or forwards its environment.
+    public static func isSecret(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        if upper == "PGPASSWORD" { return true }
+        return ["_PASSWORD", "_PASS", "_SECRET", "_SECRET_ACCESS_KEY", "_SESSION_TOKEN"].contains { upper.hasSuffix($0) }
+    }
+
+    /// The hook's environment: ours without secrets, plus the outcome's `SENTIENT_HOOK_*`.
+    public static func environment(for outcome: HookOutcome, base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        base.filter { !isSecret($0.key) }.merging(outcome.environment) { $1 }
+    }
+
+    /// Runs `command` and waits for it. The hook's stderr goes to ours; its stdout to ours, or
+    /// to our stderr when `stdoutToStderr` (with `--json`, so stdout stays one JSON document).
     /// - Returns: nil when the hook succeeded, else what went wrong (a failing hook never
     ///   changes the command's own exit code, so this is for reporting only).
-    public static func run(_ command: String, outcome: HookOutcome) -> String? {
+    public static func run(_ command: String, outcome: HookOutcome, stdoutToStderr: Bool = false) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        process.environment = ProcessInfo.processInfo.environment.merging(outcome.environment) { $1 }
+        process.environment = environment(for: outcome)
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        if stdoutToStderr { process.standardOutput = FileHandle.standardError }
+        // What we printed so far comes before the hook's output.
+        fflush(stdout)
         do {
             try process.run()
         } catch {

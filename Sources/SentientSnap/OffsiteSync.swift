@@ -43,6 +43,9 @@ public struct OffsiteSyncRequest: Sendable {
     /// Delete files on the target that the source no longer has (rsync --delete; hidden and
     /// excluded files on the target are left alone).
     public var delete = false
+    /// Lets `delete` go ahead when the source holds no archive or when more than half of the
+    /// target's archives would go (see `OffsiteSync.massDeleteCheck`).
+    public var allowMassDelete = false
     /// KiB per second (rsync --bwlimit).
     public var bandwidthLimit: Int?
     public var sshKey: String?
@@ -81,8 +84,11 @@ public struct OffsiteSyncResult: Codable, Sendable {
 /// (never through a shell).
 public enum OffsiteSync {
     /// rsync's arguments for a request (without the executable).
-    public static func arguments(_ request: OffsiteSyncRequest) -> [String] {
+    /// - Parameter listAll: also list the files that need no transfer (`-ii`), for the
+    ///   mass-delete check's dry run.
+    public static func arguments(_ request: OffsiteSyncRequest, listAll: Bool = false) -> [String] {
         var args = ["--recursive", "--times", "--perms", "--out-format=%i %n", "--timeout=300"]
+        if listAll { args.append("--itemize-changes"); args.append("--itemize-changes") }
         if request.dryRun { args.append("--dry-run") }
         if request.delete { args.append("--delete") }
         if let limit = request.bandwidthLimit { args.append("--bwlimit=\(limit)") }
@@ -118,8 +124,10 @@ public enum OffsiteSync {
     }
 
     /// Runs the sync, then (for a local target, not in a dry run) checks every transferred
-    /// archive's SHA-256 on the target against its sidecar there.
-    /// - Throws: `SnapError`: `.inputNotFound` (source, SSH key), `.outputNotCreatable` (local
+    /// archive's SHA-256 on the target against its sidecar there. With `delete` (and without
+    /// `allowMassDelete`) a dry run first counts what would go, on any kind of target.
+    /// - Throws: `SnapError`: `.usage` (a refused mass delete; nothing changed),
+    ///   `.inputNotFound` (source, SSH key), `.outputNotCreatable` (local
     ///   target missing), `.unreachable` (host, daemon), `.permission` (authentication),
     ///   `.ioFailure` (partial transfer), `.damagedArchive` (a checksum mismatch on the target),
     ///   `.failure` (rsync missing or other rsync errors).
@@ -140,13 +148,17 @@ public enum OffsiteSync {
         guard let rsync = ChildProcess.find(request.rsync, environment: request.environment) else {
             throw SnapError(.failure, "rsync is not installed (not found on PATH): install it (apt-get install rsync) on this host and on the target")
         }
+        if request.delete && !request.dryRun && !request.allowMassDelete {
+            var preview = request
+            preview.dryRun = true
+            let outcome = try ChildProcess.run(rsync, arguments(preview, listAll: true), environment: request.environment)
+            guard outcome.status == 0 || outcome.status == 24 else { throw classify(outcome, request: request) }
+            if let refusal = massDeleteCheck(items(outcome.stdout), request: request) { throw refusal }
+        }
         let outcome = try ChildProcess.run(rsync, arguments(request), environment: request.environment)
         var transferred: [String] = []
         var deleted: [String] = []
-        for line in outcome.stdout.split(separator: "\n") {
-            guard let space = line.firstIndex(of: " ") else { continue }
-            let item = line[..<space]
-            let name = String(line[line.index(after: space)...])
+        for (item, name) in items(outcome.stdout) {
             if item == "*deleting" {
                 deleted.append(name)
             } else if item.count >= 2, item.first == "<" || item.first == ">", item.dropFirst().first == "f" {
@@ -182,6 +194,44 @@ public enum OffsiteSync {
         return OffsiteSyncResult(
             source: request.source, target: request.target.text, target_kind: request.target.kind, dry_run: request.dryRun,
             transferred: transferred, deleted: deleted, verified: verified, duration_seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The `%i %n` lines of rsync's output as (item, name). `%i` is 11 characters wide
+    /// (`*deleting  `, `>f+++++++++`), so the name starts at the 13th.
+    static func items(_ stdout: String) -> [(item: String, name: String)] {
+        stdout.split(separator: "\n").compactMap { line in
+            guard line.count > 12, let space = line.firstIndex(of: " ") else { return nil }
+            let item = String(line[..<space])
+            return (item, String(line.dropFirst(12)))
+        }
+    }
+
+    /// Why a `--delete` run must not go ahead, from a dry run that listed every file (`-ii`):
+    /// a source without any archive (a share that is not mounted, a wrong path) would empty the
+    /// target, and losing more than half of the target's archives at once is rarely meant.
+    /// Counts only backup archives (`sentient-<room>-<stamp>.tar.gz`) within the filters.
+    /// - Returns: `SnapError(.usage)` naming the source, the counts and `--allow-mass-delete`; nil
+    ///   when the run may go ahead.
+    static func massDeleteCheck(_ items: [(item: String, name: String)], request: OffsiteSyncRequest) -> SnapError? {
+        var sourceArchives = 0, targetArchives = 0, doomed = 0
+        for (item, name) in items where BackupFileName.parse((name as NSString).lastPathComponent) != nil {
+            if item == "*deleting" {
+                doomed += 1
+                targetArchives += 1
+            } else if item.count >= 2, item.dropFirst().first == "f" {
+                sourceArchives += 1
+                // New on the target: `>f+++++++++`; anything else is already there.
+                if !item.hasSuffix("+++++++") { targetArchives += 1 }
+            }
+        }
+        let target = request.target.text
+        if sourceArchives == 0 {
+            return SnapError(.usage, "refusing --delete: the source \(request.source) holds no backup archive, so all \(targetArchives) archive(s) on \(target) would be deleted (is the share mounted, the path right?); nothing was copied or deleted. Pass --allow-mass-delete if you mean to empty the target.")
+        }
+        if doomed * 2 > targetArchives {
+            return SnapError(.usage, "refusing --delete: \(doomed) of the \(targetArchives) archives on \(target) would be deleted (more than half), as the source \(request.source) holds only \(sourceArchives); nothing was copied or deleted. Check the source, or pass --allow-mass-delete if you mean it.")
+        }
+        return nil
     }
 
     /// rsync's exit status and stderr, as our exit codes (rsync(1) "EXIT VALUES").

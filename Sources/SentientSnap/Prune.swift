@@ -30,10 +30,17 @@ public struct RetentionPolicy: Sendable, Codable, Equatable {
     /// True when no rule keeps anything (only the newest backup would survive).
     public var isEmpty: Bool { last == 0 && daily == 0 && weekly == 0 && monthly == 0 && within == nil }
 
-    /// What to do with each backup of one room, newest first. The newest always stays.
-    public func plan(_ backups: [BackupFileName]) -> [PruneDecision] {
-        let sorted = backups.sorted { $1 < $0 }
-        guard let newest = sorted.first else { return [] }
+    /// Why a future-dated archive stays (`BackupFileName.isFutureDated`).
+    public static let futureReason = "dated in the future, more than a day ahead of this host's clock"
+
+    /// What to do with each backup of one room, newest first. The newest always stays. Archives
+    /// dated in the future (relative to `now`) always stay and are left out of the counting: the
+    /// newest, the periods and `within` are taken from the others.
+    public func plan(_ backups: [BackupFileName], now: Date = Date()) -> [PruneDecision] {
+        let future = backups.filter { $0.isFutureDated(now: now) }.sorted { $1 < $0 }
+        let kept = future.map { PruneDecision(backup: $0, reasons: [Self.futureReason]) }
+        let sorted = backups.filter { !$0.isFutureDated(now: now) }.sorted { $1 < $0 }
+        guard let newest = sorted.first else { return kept }
         var reasons = [[String]](repeating: [], count: sorted.count)
         reasons[0].append("newest")
         for index in sorted.indices.prefix(last) { reasons[index].append("last \(last)") }
@@ -58,7 +65,7 @@ public struct RetentionPolicy: Sendable, Codable, Equatable {
                 reasons[index].append("within \(DurationText.describe(within)) of the newest")
             }
         }
-        return zip(sorted, reasons).map { PruneDecision(backup: $0, reasons: $1) }
+        return kept + zip(sorted, reasons).map { PruneDecision(backup: $0, reasons: $1) }
     }
 }
 
@@ -99,6 +106,8 @@ public struct PruneResult: Codable, Sendable {
         public var kept: [Kept]
         /// Archives removed (their sidecars went with them).
         public var deleted: [String]
+        /// Archives dated in the future (a clock that was wrong): kept, and not the newest.
+        public var future_dated: [String]
     }
 
     public var directory: String
@@ -134,8 +143,9 @@ public enum Pruner {
         for room in byRoom.keys.sorted() {
             let roomFiles = byRoom[room]!
             let bySize = Dictionary(roomFiles.map { ($0.name.fileName, $0) }, uniquingKeysWith: { a, _ in a })
-            var entry = PruneResult.Room(room: room, kept: [], deleted: [])
-            for decision in request.policy.plan(roomFiles.map(\.name)) {
+            var entry = PruneResult.Room(room: room, kept: [], deleted: [], future_dated: [])
+            entry.future_dated = roomFiles.map(\.name).filter { $0.isFutureDated(now: request.now) }.sorted { $1 < $0 }.map(\.fileName)
+            for decision in request.policy.plan(roomFiles.map(\.name), now: request.now) {
                 let name = decision.backup.fileName
                 if decision.keep {
                     entry.kept.append(.init(file: name, reasons: decision.reasons))

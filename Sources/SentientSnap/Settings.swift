@@ -86,9 +86,11 @@ public struct RoomSettings: Sendable {
             let file = try EnvFile(path: envPath)
             envFile = file
             warnings += file.problems.map { "\(envPath) \($0) (ignored)" }
+            // Group-readable (0640, the README's own setup for the backup user's group) is fine;
+            // readable by every user is not.
             let secret = file["SENTIENT_PG_PASSWORD"] != nil || file["SENTIENT_MQTT_PASSWORD"] != nil
-            if secret && file.mode & 0o044 != 0 {
-                warnings.append("\(envPath) holds a password and is readable by other users: run chmod 600 \(envPath)")
+            if secret && file.mode & 0o004 != 0 {
+                warnings.append("\(envPath) holds a password and is readable by every user on this host: run chmod o-r \(envPath) (0640 with the backup user's group, or 0600)")
             }
         } else if flags.envDir != nil {
             throw SnapError(.inputNotFound, "no env file for room \(room) at \(envPath) (from --env-dir); create it or drop --env-dir")

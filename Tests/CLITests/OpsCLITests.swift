@@ -152,6 +152,86 @@ struct OpsCLITests {
         #expect(table.stdout.contains("2 of 3 room(s) backed up"))
     }
 
+    @Test("status and list: an archive dated in the future is reported, never taken as the newest or the fresh one")
+    func futureDated() throws {
+        let (room, archive) = try backedUpRoom()
+        let future = room.output + "/sentient-pharaohs-20991231-235959.tar.gz"
+        try FileManager.default.copyItem(atPath: archive, toPath: future)
+        // The real newest is fresh; the future-dated one needs a person (exit 75) but is not "the newest".
+        let fresh = try snap(["status", room.output, "--max-age", "1h", "--json"])
+        #expect(fresh.status == 75, "\(fresh.stdout)\(fresh.stderr)")
+        let statuses = try JSONSerialization.jsonObject(with: Data(fresh.stdout.utf8)) as? [[String: Any]]
+        #expect(statuses?.first?["archive"] as? String == archive)
+        #expect(statuses?.first?["future_dated"] as? [String] == [future])
+        #expect(fresh.stdout.contains("in the future"))
+
+        // The real newest is stale: the future-dated one does not make the room look fresh.
+        let old = room.output + "/sentient-pharaohs-20200101-000000.tar.gz"
+        try FileManager.default.moveItem(atPath: archive, toPath: old)
+        try FileManager.default.removeItem(atPath: archive + ".sha256")
+        let stale = try snap(["status", room.output, "--max-age", "26h"])
+        #expect(stale.status == 75, "\(stale.stdout)\(stale.stderr)")
+        #expect(stale.stdout.contains("over the maximum"), "\(stale.stdout)")
+        #expect(stale.stdout.contains("sentient-pharaohs-20200101-000000.tar.gz"), "\(stale.stdout)")
+
+        let list = try snap(["list", room.output, "--json"])
+        let array = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(array.first { $0["path"] as? String == future }?["future_dated"] as? Bool == true)
+        #expect(array.first { $0["path"] as? String == old }?["future_dated"] as? Bool == false)
+        let table = try snap(["list", room.output])
+        let line = table.stdout.split(separator: "\n").first { $0.contains("2099") }.map(String.init) ?? ""
+        #expect(line.contains("in the future"), "\(table.stdout)")
+    }
+
+    @Test("hooks get no password or secret key in their environment; with --json their stdout goes to stderr and stdout stays JSON")
+    func hookEnvironmentAndJSON() throws {
+        let room = try CLIRoom()
+        let log = room.dir.file("hook-env")
+        let secrets = ["PGPASSWORD": "pg-secret-1", "SENTIENT_PG_PASSWORD": "pg-secret-2", "SENTIENT_MQTT_PASSWORD": "mqtt-secret-3",
+                       "AWS_SECRET_ACCESS_KEY": "aws-secret-4", "AWS_SESSION_TOKEN": "aws-token-5", "SMTP_PASS": "smtp-secret-6",
+                       "WEBHOOK_SECRET": "hook-secret-7"]
+        let environment = secrets.merging(["SNAP_TEST_KEPT": "kept-8"]) { $1 }
+        let result = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt", "--json",
+                               "--on-success", "env > \(log); echo hello from the hook"] + room.flags(), environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["archive"] is String, "stdout is not one JSON object: \(result.stdout)")
+        #expect(result.stderr.contains("hello from the hook"))
+        let env = try String(contentsOfFile: log, encoding: .utf8)
+        for (name, value) in secrets {
+            #expect(!env.contains("\n\(name)=") && !env.hasPrefix("\(name)="), "\(name) reached the hook")
+            #expect(!env.contains(value), "the value of \(name) reached the hook")
+        }
+        #expect(env.contains("SNAP_TEST_KEPT=kept-8"))
+        #expect(env.contains("SENTIENT_HOOK_COMMAND=backup"))
+    }
+
+    @Test("backup-all: offsite.env and env files that set no room key are not rooms, and are named as skipped")
+    func backupAllSkipsNonRooms() throws {
+        let room = try CLIRoom()
+        let db = room.database.settings
+        try room.writeEnv("SENTIENT_HOST=\(db.host!)\nSENTIENT_PG_PORT=\(db.port!)\nSENTIENT_PG_USER=\(db.user!)\nSENTIENT_PG_DATABASE=\(room.database.name)\nSENTIENT_ROOMS_DIR=\(room.rooms)\n")
+        try room.writeEnv("SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient\nSENTIENT_OFFSITE_BWLIMIT=2000\n", room: "offsite")
+        try room.writeEnv("# notes for the technician\nFOO=bar\n", room: "notes")
+        let result = try snap(["backup-all", room.output, "--env-dir", room.env, "--allow-root", "--no-mqtt", "--json",
+                               "--on-success", "echo hook says hi"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let summary = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let rooms = summary?["rooms"] as? [[String: Any]] ?? []
+        #expect(rooms.map { $0["room"] as? String } == ["pharaohs"], "\(result.stdout)")
+        #expect(rooms.first?["ok"] as? Bool == true)
+        let skipped = summary?["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.map { $0["file"] as? String } == ["notes.env", "offsite.env"], "\(result.stdout)")
+        #expect(result.stderr.contains("hook says hi"))
+
+        let second = room.dir.file("second")
+        try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: true)
+        let table = try snap(["backup-all", second, "--env-dir", room.env, "--allow-root", "--no-mqtt"])
+        #expect(table.status == 0, "\(table.stdout)\(table.stderr)")
+        #expect(table.stdout.contains("1 of 1 room(s) backed up"), "\(table.stdout)")
+        #expect(table.stderr.contains("offsite.env") && table.stderr.contains("notes.env"), "\(table.stderr)")
+    }
+
     @Test("the drop-in wrappers accept the old scripts' arguments")
     func wrappers() throws {
         let room = try CLIRoom()

@@ -59,6 +59,20 @@ struct SecurityCLITests {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n", "a planted link was followed")
     }
 
+    @Test("an env file holding a password warns only when others can read it: 0640 (group) no, 0644 yes")
+    func envFileModes() throws {
+        let room = try CLIRoom()
+        for (mode, warns) in [(0o640, false), (0o600, false), (0o644, true), (0o604, true)] {
+            try room.writeEnv("SENTIENT_MQTT_PASSWORD=not-used\n", mode: mode)
+            let output = room.dir.file("out-\(String(mode, radix: 8))")
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            let result = try snap(["backup", "pharaohs", output, "--allow-root", "--no-mqtt", "--no-config"] + room.flags())
+            #expect(result.status == 0, "\(result.stderr)")
+            let warned = result.stderr.contains("readable by")
+            #expect(warned == warns, "mode \(String(mode, radix: 8)): \(result.stderr)")
+        }
+    }
+
     @Test("TLS: PGSSLMODE=require works against a server with a self-signed certificate and fails clearly without SSL")
     func tls() throws {
         let room = try CLIRoom()

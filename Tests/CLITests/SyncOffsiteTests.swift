@@ -139,6 +139,44 @@ struct SyncOffsiteTests {
         #expect(mismatch.status == 65, "\(mismatch.stderr)")
     }
 
+    @Test("--delete refuses (exit 64, nothing changed) an empty source and deleting over half the target's archives, unless --allow-mass-delete")
+    func massDeleteGuard() throws {
+        let fixture = try SyncFixture(size: 1024)
+        let target = try fixture.target("nas")
+        let first = try snap(["sync-offsite", fixture.source, target, "--allow-root"])
+        #expect(first.status == 0, "\(first.stderr)")
+        try fixture.checkTarget(target, expect: fixture.archives)
+
+        // The share that should hold the backups is not mounted: an empty directory.
+        let empty = try fixture.target("unmounted")
+        let refused = try snap(["sync-offsite", empty, target, "--delete", "--allow-root"])
+        #expect(refused.status == 64, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains(empty) && refused.stderr.contains("--allow-mass-delete"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nothing was copied or deleted"), "\(refused.stderr)")
+        try fixture.checkTarget(target, expect: fixture.archives)
+
+        // Two of the three archives gone from the source: deleting 2 of 3 on the target is over half.
+        for name in fixture.archives.prefix(2) {
+            try FileManager.default.removeItem(atPath: fixture.source + "/" + name)
+            try FileManager.default.removeItem(atPath: fixture.source + "/" + name + ".sha256")
+        }
+        let tooMany = try snap(["sync-offsite", fixture.source, target, "--delete", "--allow-root"])
+        #expect(tooMany.status == 64, "\(tooMany.stdout)\(tooMany.stderr)")
+        #expect(tooMany.stderr.contains("2 of the 3 archives"), "\(tooMany.stderr)")
+        try fixture.checkTarget(target, expect: fixture.archives)
+
+        // A dry run still shows what would go, and changes nothing.
+        let dry = try snap(["sync-offsite", fixture.source, target, "--delete", "--dry-run", "--allow-root", "--json"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        try fixture.checkTarget(target, expect: fixture.archives)
+
+        let allowed = try snap(["sync-offsite", fixture.source, target, "--delete", "--allow-mass-delete", "--allow-root", "--json"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        try fixture.checkTarget(target, expect: [fixture.archives[2]])
+        let object = try JSONSerialization.jsonObject(with: Data(allowed.stdout.utf8)) as? [String: Any]
+        #expect(Set(object?["deleted"] as? [String] ?? []) == Set(fixture.archives.prefix(2).flatMap { [$0, $0 + ".sha256"] }))
+    }
+
     @Test("errors: missing target dir 73, missing key 66, unreachable host 69, env defaults")
     func errors() throws {
         let fixture = try SyncFixture(size: 1024)
@@ -181,6 +219,16 @@ struct SyncOffsiteTests {
         let result = try snap(["sync-offsite", fixture.source, "rsync://127.0.0.1:\(port)/backups", "--allow-root"])
         #expect(result.status == 0, "\(result.stderr)")
         try fixture.checkTarget(module, expect: fixture.archives)
+        // The mass-delete guard counts on the daemon through rsync's own dry run.
+        let empty = try fixture.target("unmounted")
+        let refused = try snap(["sync-offsite", empty, "rsync://127.0.0.1:\(port)/backups", "--delete", "--allow-root"])
+        #expect(refused.status == 64, "\(refused.stderr)")
+        try FileManager.default.removeItem(atPath: fixture.source + "/" + fixture.archives[0])
+        try FileManager.default.removeItem(atPath: fixture.source + "/" + fixture.archives[1])
+        let tooMany = try snap(["sync-offsite", fixture.source, "rsync://127.0.0.1:\(port)/backups", "--delete", "--allow-root"])
+        #expect(tooMany.status == 64, "\(tooMany.stderr)")
+        #expect(tooMany.stderr.contains("2 of the 3 archives"), "\(tooMany.stderr)")
+        try fixture.checkTarget(module, expect: fixture.archives)
         withExtendedLifetime(server) {}
     }
 
@@ -214,6 +262,14 @@ struct SyncOffsiteTests {
         let result = try snap(["sync-offsite", fixture.source, "root@127.0.0.1:\(target)", "--ssh-port", String(port),
                                "--ssh-key", "\(work)/client_key", "--allow-root"] + hostOptions)
         #expect(result.status == 0, "\(result.stderr)\n\((try? String(contentsOfFile: sshd.log, encoding: .utf8)) ?? "")")
+        try fixture.checkTarget(target, expect: fixture.archives)
+
+        // The mass-delete guard counts over ssh through rsync's own dry run.
+        let empty = try fixture.target("unmounted")
+        let refused = try snap(["sync-offsite", empty, "root@127.0.0.1:\(target)", "--delete", "--ssh-port", String(port),
+                                "--ssh-key", "\(work)/client_key", "--allow-root"] + hostOptions)
+        #expect(refused.status == 64, "\(refused.stderr)")
+        #expect(refused.stderr.contains("all 3 archive(s)"), "\(refused.stderr)")
         try fixture.checkTarget(target, expect: fixture.archives)
 
         // A key the server does not know: authentication fails, exit 77.

@@ -157,6 +157,38 @@ struct PruneTests {
         #expect(dir.all.contains(alien))
     }
 
+    @Test("an archive dated in the future (clock jump) is kept, reported, and not the reference for --keep-within")
+    func futureDated() throws {
+        // Real nightly backups of the last 6 days, named from "now" in local time as backup names them.
+        let now = Date()
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let real = (1...6).map { "sentient-pharaohs-\(formatter.string(from: now.addingTimeInterval(-Double($0) * 86400))).tar.gz" }
+        let future = "sentient-pharaohs-20991231-235959.tar.gz"
+        let nearFuture = "sentient-pharaohs-\(formatter.string(from: now.addingTimeInterval(3600))).tar.gz"  // within a day: normal
+        let dir = try BackupDir(real + [future, nearFuture])
+        var request = PruneRequest(directory: dir.dir.path, policy: RetentionPolicy(within: 7 * 86400))
+        request.now = now
+        let result = try Pruner.run(request)
+        #expect(dir.archives == Set(real + [future, nearFuture]), "deleted: \(result.rooms.flatMap(\.deleted))")
+        let room = try #require(result.rooms.first)
+        #expect(room.deleted.isEmpty)
+        #expect(room.future_dated == [future])
+        #expect(room.kept.first { $0.file == nearFuture }?.reasons.first == "newest")
+
+        // Retention still works from the real newest: a 3-day window keeps 3 days of real backups.
+        request.policy = RetentionPolicy(within: 3 * 86400 + 7200)
+        let narrower = try Pruner.run(request)
+        #expect(dir.archives == Set(real.prefix(3) + [future, nearFuture]), "\(narrower.rooms)")
+
+        // Only future-dated archives: none is deleted, whatever the policy.
+        let onlyFuture = try BackupDir([future, "sentient-pharaohs-20990101-020000.tar.gz"])
+        _ = try Pruner.run(PruneRequest(directory: onlyFuture.dir.path, policy: RetentionPolicy(last: 0)))
+        #expect(onlyFuture.archives.count == 2)
+    }
+
     @Test("file names: rooms with dashes, impossible dates, sidecars and partials are not backups")
     func names() {
         let parsed = BackupFileName.parse("sentient-escape-room-2-20240115-143022.tar.gz")

@@ -12,6 +12,13 @@ struct BackupAll: ParsableCommand {
             stop the others; the summary lists each room's outcome and the exit status is 1 if
             any room failed. Hooks run once per room.
 
+            Which env files are rooms: <room>.env with a valid room name other than offsite.env
+            (the offsite sync's settings), that sets at least one room setting — a SENTIENT_PG_*
+            or SENTIENT_*_PORT key, SENTIENT_HOST, SENTIENT_ROOMS_DIR, SENTIENT_CONTAINER,
+            SENTIENT_MAINTENANCE_DB or SENTIENT_MQTT_*. Other .env files are skipped and named
+            on stderr (and under "skipped" with --json); an unreadable one counts as a room, so
+            its failure shows.
+
             EXAMPLES:
               sentient-snap backup-all /var/backups/sentient
               sentient-snap backup-all /var/backups/sentient --env-dir /etc/sentient --parallel 2 --json
@@ -55,6 +62,8 @@ struct BackupAll: ParsableCommand {
         var output_dir: String
         var rooms: [RoomOutcome]
         var failed: Int
+        /// Env files in the env dir that are not rooms, and why.
+        var skipped: [RoomDirectory.Skipped]
     }
 
     func run() throws {
@@ -62,14 +71,20 @@ struct BackupAll: ParsableCommand {
         SignalCleanup.install()
         try runReportingErrors {
             let envDir = connection.envDir ?? ProcessInfo.processInfo.environment["SENTIENT_ENV_DIR"] ?? RoomSettings.defaultEnvDir
-            let rooms = try RoomDirectory.rooms(envDir: envDir)
+            let (rooms, skipped) = try RoomDirectory.scan(envDir: envDir)
+            if !output.quiet {
+                for skip in skipped {
+                    FileHandle.standardError.write(Data("sentient-snap: note: skipping \((envDir as NSString).appendingPathComponent(skip.file)): \(skip.reason)\n".utf8))
+                }
+            }
             guard !rooms.isEmpty else {
-                throw SnapError(.inputNotFound, "no <room>.env files in \(envDir): nothing to back up")
+                let also = skipped.isEmpty ? "" : " (skipped, not rooms: \(skipped.map(\.file).joined(separator: ", ")))"
+                throw SnapError(.inputNotFound, "no <room>.env files in \(envDir)\(also): nothing to back up")
             }
             let outcomes = runBounded(rooms, parallel: parallel) { room in backUp(room, envDir: envDir) }
             let failed = outcomes.filter { !$0.ok }.count
             if output.json {
-                print(try jsonString(Summary(output_dir: outputDir, rooms: outcomes, failed: failed)))
+                print(try jsonString(Summary(output_dir: outputDir, rooms: outcomes, failed: failed, skipped: skipped)))
             } else if !output.quiet {
                 var rows = [["ROOM", "RESULT", "SIZE", "TIME", "ARCHIVE / ERROR"]]
                 for o in outcomes {
@@ -112,7 +127,7 @@ struct BackupAll: ParsableCommand {
         outcome.duration_seconds = Date().timeIntervalSince(started)
         let message = outcome.ok ? "backup of \(room) succeeded" : outcome.error ?? "backup of \(room) failed"
         if let hook = outcome.ok ? hooks.onSuccess : hooks.onFailure,
-           let problem = Hook.run(hook, outcome: HookOutcome(command: "backup-all", room: room, archive: outcome.archive, exitCode: outcome.exit_code, message: message)) {
+           let problem = Hook.run(hook, outcome: HookOutcome(command: "backup-all", room: room, archive: outcome.archive, exitCode: outcome.exit_code, message: message), stdoutToStderr: output.json) {
             FileHandle.standardError.write(Data("sentient-snap: warning: \(outcome.ok ? "--on-success" : "--on-failure") hook for \(room) failed: \(problem)\n".utf8))
         }
         return outcome

@@ -47,10 +47,12 @@ struct List: ParsableCommand {
             }
             var rows = [["ROOM", "TIMESTAMP", "SIZE", "REVISION", "ROWS", "AGE", "SIDECAR", "NOTE"]]
             for item in listings {
-                let note = item.error.map { "unreadable: \($0)" } ?? (item.legacy ? "legacy (old scripts)" : "")
+                var notes = [item.error.map { "unreadable: \($0)" } ?? (item.legacy ? "legacy (old scripts)" : "")]
+                if item.future_dated { notes.insert("dated in the future (clock?): not counted as the newest", at: 0) }
+                let note = notes.filter { !$0.isEmpty }.joined(separator: "; ")
                 rows.append([
                     item.room, item.timestamp.replacingOccurrences(of: "T", with: " "), formatBytes(item.size),
-                    item.revision ?? "-", item.rows.map(formatCount) ?? "-", DurationText.describe(item.age_seconds),
+                    item.revision ?? "-", item.rows.map(formatCount) ?? "-", item.future_dated ? "future" : DurationText.describe(item.age_seconds),
                     item.sidecar, note,
                 ])
             }

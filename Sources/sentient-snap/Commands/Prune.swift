@@ -11,7 +11,9 @@ struct Prune: ParsableCommand {
             (as restic does), plus the newest N, plus every backup within DURATION of the room's
             newest one; deletes the rest with their .sha256 sidecars. With no --keep-* flag the
             policy is --keep-daily 7 --keep-weekly 4 --keep-monthly 3. The newest backup of a
-            room is never deleted. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz (and
+            room is never deleted. An archive dated more than a day ahead of now (written while
+            the clock was wrong) is reported, never deleted, and never taken as the newest, so
+            it cannot make --keep-within delete the real backups. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz (and
             their .sha256) are considered, and this tool's own hidden .partial files when they
             are older than a day; nothing else in the directory is touched.
 
@@ -80,6 +82,13 @@ struct Prune: ParsableCommand {
             var request = PruneRequest(directory: directory, room: room, policy: policy)
             request.dryRun = dryRun
             let result = try Pruner.run(request)
+            if !output.quiet {
+                for room in result.rooms {
+                    for file in room.future_dated {
+                        FileHandle.standardError.write(Data("sentient-snap: warning: \(room.room): \(file) is \(RetentionPolicy.futureReason): kept, and not counted as the newest backup; check the clock, then move or delete it\n".utf8))
+                    }
+                }
+            }
             if output.json {
                 print(try jsonString(result))
                 return

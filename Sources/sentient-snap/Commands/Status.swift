@@ -8,8 +8,10 @@ struct Status: ParsableCommand {
         discussion: """
             For each room with backups in the directory (or the room named by --room), takes the
             newest archive, reports its age and verifies it end to end (as verify does). Exit 75
-            when a room's newest backup is older than --max-age, damaged, or missing: a check for
-            monitoring (Nagios, a systemd timer with OnFailure=, cron mail).
+            when a room's newest backup is older than --max-age, damaged, or missing, or when an
+            archive is dated more than a day in the future (written while the clock was wrong;
+            never taken as the newest): a check for monitoring (Nagios, a systemd timer with
+            OnFailure=, cron mail).
 
             EXAMPLES:
               sentient-snap status /var/backups/sentient

@@ -14,7 +14,10 @@ struct SyncOffsite: ParsableCommand {
             every copied archive's SHA-256 is checked against its sidecar afterwards.
             Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY,
             SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed
-            from the target (hidden and excluded files are kept).
+            from the target (hidden and excluded files are kept). Before that, a dry run counts
+            the backup archives: --delete is refused (exit 64, nothing copied or deleted) when the
+            source holds none (a share not mounted, a wrong path) or when more than half of the
+            target's archives would go, unless --allow-mass-delete. --dry-run is never refused.
 
             EXAMPLES:
               sentient-snap sync-offsite /var/backups/sentient /mnt/nas/sentient
@@ -37,6 +40,9 @@ struct SyncOffsite: ParsableCommand {
 
     @Flag(help: "Delete files on the target that the source no longer has.")
     var delete = false
+
+    @Flag(name: .customLong("allow-mass-delete"), help: "With --delete: go ahead even when the source holds no archive or over half of the target's archives would go.")
+    var allowMassDelete = false
 
     @Option(help: "Bandwidth limit in KiB/s (default: SENTIENT_OFFSITE_BWLIMIT, else none).")
     var bwlimit: Int?
@@ -77,7 +83,7 @@ struct SyncOffsite: ParsableCommand {
     }
 
     func run() throws {
-        try hooks.wrap(command: "sync-offsite", room: nil) {
+        try hooks.wrap(command: "sync-offsite", room: nil, json: output.json) {
             try checkRoot(allowRoot: allowRoot, command: "sync-offsite")
             try runReportingErrors {
                 let env = environment
@@ -85,6 +91,7 @@ struct SyncOffsite: ParsableCommand {
                 var request = OffsiteSyncRequest(source: sourceDir, target: OffsiteTarget(targetText))
                 request.dryRun = dryRun
                 request.delete = delete
+                request.allowMassDelete = allowMassDelete
                 request.bandwidthLimit = bwlimit ?? env["SENTIENT_OFFSITE_BWLIMIT"].flatMap { Int($0) }
                 request.sshKey = sshKey ?? env["SENTIENT_OFFSITE_SSH_KEY"].flatMap { $0.isEmpty ? nil : $0 }
                 request.sshPort = sshPort

@@ -11,14 +11,15 @@ struct HookOptions: ParsableArguments {
     var onFailure: String?
 
     /// Runs `body`, then the matching hook with the outcome; rethrows the body's outcome as is.
-    func wrap(command: String, room: String?, _ body: () throws -> Void) throws {
+    /// - Parameter json: the command prints JSON on stdout, so the hook's stdout goes to stderr.
+    func wrap(command: String, room: String?, json: Bool, _ body: () throws -> Void) throws {
         let context = HookContext.shared
         context.reset()
         do {
             try body()
             if let onSuccess {
                 run(onSuccess, HookOutcome(command: command, room: room, archive: context.archive, exitCode: 0,
-                                           message: context.message ?? "\(command)\(room.map { " of \($0)" } ?? "") succeeded"))
+                                           message: context.message ?? "\(command)\(room.map { " of \($0)" } ?? "") succeeded"), json: json)
             }
         } catch {
             let code: Int32
@@ -26,14 +27,14 @@ struct HookOptions: ParsableArguments {
             let succeeded = code == 0
             if let hook = succeeded ? onSuccess : onFailure {
                 let message = context.message ?? (succeeded ? "\(command) succeeded" : "\(command)\(room.map { " of \($0)" } ?? "") failed with exit status \(code)")
-                run(hook, HookOutcome(command: command, room: room, archive: context.archive, exitCode: code, message: message))
+                run(hook, HookOutcome(command: command, room: room, archive: context.archive, exitCode: code, message: message), json: json)
             }
             throw error
         }
     }
 
-    private func run(_ hook: String, _ outcome: HookOutcome) {
-        if let problem = Hook.run(hook, outcome: outcome) {
+    private func run(_ hook: String, _ outcome: HookOutcome, json: Bool) {
+        if let problem = Hook.run(hook, outcome: outcome, stdoutToStderr: json) {
             FileHandle.standardError.write(Data("sentient-snap: warning: \(outcome.exitCode == 0 ? "--on-success" : "--on-failure") hook failed: \(problem)\n".utf8))
         }
     }
