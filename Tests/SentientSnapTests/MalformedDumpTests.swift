@@ -32,7 +32,11 @@ private func archiveWithDump(_ path: String, post: [(id: Int32, deps: [Int32])])
     try encoder.beginData(dumpId: 2)
     try encoder.writeData(Array("1\n\\.\n\n\n".utf8))
     try encoder.endData()
+    try writeArchive(path, dump: dump)
+}
 
+/// An archive in our layout holding `dump` as db/database.dump (the manifest lists no files).
+func writeArchive(_ path: String, dump: [UInt8]) throws {
     let base = "sentient-mal-20240101-020000"
     let writer = try TarGzWriter(path: path)
     let manifest = Array("""
