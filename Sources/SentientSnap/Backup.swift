@@ -116,6 +116,7 @@ public final class BackupJob {
 
         // One connection, one snapshot.
         let connection = try Connection(settings.connection)
+        settings.plaintextWarning(for: connection).map(warn)
         events(.connected(server: connection.serverVersion, database: connection.database))
         var dumpOptions = DumpOptions()
         dumpOptions.serializableDeferrable = request.serializableDeferrable
