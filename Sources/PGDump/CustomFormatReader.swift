@@ -81,6 +81,7 @@ public final class CustomArchiveDecoder {
         return header
     }
 
+    /// - Throws: `DumpError(.corrupt)` also for a TOC that fails `TOC.validate`.
     public func readTOC() throws -> [TOCEntry] {
         guard let header else { preconditionFailure("readHeader first") }
         let count = try readInt()
@@ -130,6 +131,7 @@ public final class CustomArchiveDecoder {
             }
             entries.append(entry)
         }
+        try TOC.validate(entries, strictDependencies: header.dumperVersion.hasPrefix("sentient-snap"))
         return entries
     }
 

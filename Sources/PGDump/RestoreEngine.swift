@@ -406,7 +406,7 @@ private final class PostDataScheduler: @unchecked Sendable {
     init(_ items: [TOCEntry], tableIds: Set<Int32>) {
         self.items = items
         ids = Set(items.map(\.dumpId))
-        tables = Dictionary(uniqueKeysWithValues: items.map { ($0.dumpId, Set($0.dependencies).intersection(tableIds)) })
+        tables = Dictionary(items.map { ($0.dumpId, Set($0.dependencies).intersection(tableIds)) }, uniquingKeysWith: { a, _ in a })
     }
 
     private func exclusive(_ entry: TOCEntry) -> Bool { entry.desc != "INDEX" }

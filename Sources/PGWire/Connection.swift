@@ -84,6 +84,28 @@ public final class Connection {
     /// Whether the connection is still usable.
     public var isAlive: Bool { PQstatus(conn) == CONNECTION_OK }
 
+    /// Whether the session runs over TLS. Wraps `PQsslInUse`.
+    public var usesSSL: Bool { PQsslInUse(conn) == 1 }
+
+    /// Whether the session stays on this machine: a unix socket, or TCP to a loopback address
+    /// (the address libpq actually connected to, so `localhost` counts by what it resolved to).
+    public var isLocal: Bool {
+        let host = String(cString: PQhost(conn))
+        if host.isEmpty || host.hasPrefix("/") || host.hasPrefix("@") { return true }
+        let address = PQhostaddr(conn).map { String(cString: $0) } ?? ""
+        return Connection.isLoopback(address.isEmpty ? host : address)
+    }
+
+    /// 127.0.0.0/8, ::1 and IPv4-mapped 127.x.
+    static func isLoopback(_ address: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        guard inet_pton(AF_INET6, address, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+    }
+
     // MARK: - Queries
 
     /// Runs one or more statements without parameters, discarding results.

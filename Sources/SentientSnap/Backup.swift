@@ -116,6 +116,7 @@ public final class BackupJob {
 
         // One connection, one snapshot.
         let connection = try Connection(settings.connection)
+        settings.plaintextWarning(for: connection).map(warn)
         events(.connected(server: connection.serverVersion, database: connection.database))
         var dumpOptions = DumpOptions()
         dumpOptions.serializableDeferrable = request.serializableDeferrable
@@ -188,9 +189,9 @@ public final class BackupJob {
                     try writer.addEntry(meta(name, .directory, mode: item.mode, mtime: item.mtime))
                 case .symlink(let target):
                     try writer.addEntry(meta(name, .symlink(target: target), mode: item.mode, mtime: item.mtime))
-                case .file(let size):
-                    let digest = try Self.addFile(writer, meta(name, .file, mode: item.mode, mtime: item.mtime), path: item.absolutePath, size: size)
-                    files.append(.init(path: "config/" + item.relativePath, size: size, sha256: digest))
+                case .file:
+                    let stored = try Self.addFile(writer, meta(name, .file, mode: item.mode, mtime: item.mtime), root: settings.roomDirectory, relative: item.relativePath)
+                    files.append(.init(path: "config/" + item.relativePath, size: stored.size, sha256: stored.sha256))
                 }
             }
         }
@@ -312,28 +313,44 @@ public final class BackupJob {
         return (raw + 511) / 512 * 512
     }
 
-    static func addFile(_ writer: TarGzWriter, _ meta: TarEntryMetadata, path: String, size: Int64) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SnapError(.inputNotFound, "cannot read \(path)")
+    /// Stores the config file `relative` (below the room directory `root`), opened without
+    /// following a link anywhere below the room and read through that same descriptor: the size
+    /// comes from `fstat` on it, and the size and hash returned are of the bytes stored. A file
+    /// swapped for a link, a directory or a FIFO since the config tree was listed is refused.
+    static func addFile(_ writer: TarGzWriter, _ meta: TarEntryMetadata, root: String, relative: String) throws -> (size: Int64, sha256: String) {
+        let path = (root as NSString).appendingPathComponent(relative)
+        let fd = SafeOpen.beneath(root, relative)
+        guard fd >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                throw SnapError(.failure, "\(path) became a link (or lies under one) while it was being backed up; nothing is read through links in a room's config, run the backup again")
+            }
+            throw SnapError(.inputNotFound, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw SnapError(.failure, "\(path) is no longer a regular file; run the backup again")
+        }
+        let size = Int64(info.st_size)
         var hasher = SHA256()
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
         try writer.addFile(meta, size: size) { sink in
             var remaining = size
             while remaining > 0 {
-                let data = handle.readData(ofLength: Int(min(remaining, 1 << 20)))
-                if data.isEmpty {
+                let n = read(fd, chunk.baseAddress, Int(min(remaining, Int64(chunk.count))))
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { throw SnapError(.ioFailure, "cannot read \(path): \(String(cString: strerror(errno)))") }
+                if n == 0 {
                     throw SnapError(.failure, "\(path) shrank while it was being backed up; run the backup again")
                 }
-                let piece = data.prefix(Int(remaining))
-                try piece.withUnsafeBytes { bytes in
-                    hasher.update(bufferPointer: bytes)
-                    try sink.write(bytes)
-                }
-                remaining -= Int64(piece.count)
+                let piece = UnsafeRawBufferPointer(rebasing: chunk[0..<n])
+                hasher.update(bufferPointer: piece)
+                try sink.write(piece)
+                remaining -= Int64(n)
             }
         }
-        return hex(hasher.finalize())
+        return (size, hex(hasher.finalize()))
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

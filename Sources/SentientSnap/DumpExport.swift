@@ -2,6 +2,7 @@ import ArchiveWriter
 import Crypto
 import Foundation
 import PGDump
+import PGWire
 
 /// What `export` wrote.
 public struct ExportResult: Codable, Sendable {
@@ -106,6 +107,10 @@ extension ArchiveInspector {
 /// Renders a custom-format dump as the script `pg_restore -f` would print: the session
 /// settings, every entry's definition in restore order with its owner, table data as
 /// `COPY ... FROM stdin;` followed by the rows and `\.`, sequence values, post-data, then ACLs.
+///
+/// The archive may be hostile: as pg_dump 15.14+ does, the script opens with `\restrict KEY`
+/// (a fresh random key), so psql refuses every meta-command until the closing
+/// `\unrestrict KEY`, and names in comment lines never carry a line break.
 final class SQLRenderer {
     private let decoder: CustomArchiveDecoder
     private let sink: OutputFile
@@ -117,7 +122,12 @@ final class SQLRenderer {
         self.noOwner = noOwner
     }
 
-    /// Descs that describe the archive (they become the preamble), not objects.
+    /// The key of `\restrict`: 64 random letters and digits, as pg_dump's.
+    let restrictKey: String = {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<64).map { _ in alphabet.randomElement(using: &generator)! })
+    }()
 
     func render() throws {
         let header = try decoder.readHeader()
@@ -125,8 +135,9 @@ final class SQLRenderer {
         if let blob = entries.first(where: { ["BLOBS", "BLOB", "BLOB METADATA"].contains($0.desc) }) {
             throw DumpError(.unsupported, "the dump holds large objects (\(blob.desc) \(blob.tag)), which the SQL export cannot render yet; use --dump and pg_restore")
         }
+        try text("\\restrict \(restrictKey)\n\n")
         try text("--\n-- PostgreSQL database dump\n--\n\n")
-        try text("-- Dumped from database version \(header.serverVersion)\n-- Dumped by \(header.dumperVersion)\n")
+        try text("-- Dumped from database version \(Self.sanitize(header.serverVersion))\n-- Dumped by \(Self.sanitize(header.dumperVersion))\n")
         try text("-- Rendered as SQL by sentient-snap \(SentientSnapVersion.current) export\n\n")
         // Targets older than 17 reject transaction_timeout, so it is left out, as pg_restore 16 does.
         try text(try RestoreEngine.preamble(entries: entries, serverVersion: 160000) + "\n\n")
@@ -137,7 +148,7 @@ final class SQLRenderer {
         for index in passes.preData {
             let entry = entries[index]
             if let am = entry.tableAM, !am.isEmpty, am != tableAM {
-                try text("SET default_table_access_method = \(am);\n\n")
+                try text("SET default_table_access_method = \(quoteIdentifier(am));\n\n")
                 tableAM = am
             }
             try definition(entry)
@@ -149,7 +160,7 @@ final class SQLRenderer {
                 continue
             }
             try decoder.seekBlock(for: entry)
-            try text("--\n-- Data for \(entry.desc) \(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)\n--\n\n")
+            try text(comment(entry, prefix: "Data for "))
             if let copy = entry.copyStmt, !copy.isEmpty {
                 try text(copy.hasSuffix("\n") ? copy : copy + "\n")
                 var counter = RowCounter()
@@ -172,14 +183,26 @@ final class SQLRenderer {
         for index in passes.postData { try definition(entries[index]) }
         for index in passes.acl + passes.last { try definition(entries[index]) }
         try text("--\n-- PostgreSQL database dump complete\n--\n\n")
+        try text("\\unrestrict \(restrictKey)\n")
+    }
+
+    /// The comment above an entry, as pg_dump writes it: `-- Name: t; Type: TABLE; Schema: public; Owner: o`.
+    private func comment(_ entry: TOCEntry, prefix: String = "") -> String {
+        let owner = noOwner ? "-" : Self.sanitize(entry.owner ?? "-")
+        return "--\n-- \(prefix)Name: \(Self.sanitize(entry.tag)); Type: \(Self.sanitize(entry.desc)); Schema: \(Self.sanitize(entry.namespace ?? "-")); Owner: \(owner)\n--\n\n"
+    }
+
+    /// Text from the archive made fit for a comment line: psql ends a line (and the comment) at
+    /// a line feed or a carriage return, so each becomes a space (pg_dump's `sanitize_line`).
+    static func sanitize(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }))
     }
 
     private func definition(_ entry: TOCEntry) throws {
         var sql = entry.defn ?? ""
         if !noOwner, let owner = RestoreEngine.ownerStatement(entry) { sql += (sql.hasSuffix("\n") ? "" : "\n") + "\n" + owner + "\n" }
         guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
-        let name = "\(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)"
-        try text("--\n-- Name: \(name.replacingOccurrences(of: "\n", with: " ")); Type: \(entry.desc)\n--\n\n")
+        try text(comment(entry))
         try text(sql.hasSuffix("\n") ? sql + "\n" : sql + "\n\n")
     }
 
@@ -191,13 +214,16 @@ final class SQLRenderer {
 
 // MARK: - Output
 
-/// A buffered output file written as `<path>.partial` and renamed when finished, or stdout for `-`.
+/// A buffered output file, or stdout for `-`. Written to a temp file of its own
+/// (`.<name>.<random>.partial`, created `O_EXCL | O_NOFOLLOW`, mode 0600) and linked into place
+/// when finished: an existing file or link at the path is never overwritten or followed.
 final class OutputFile {
     private let path: String
     private let temp: String?
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var written: Int64 = 0
+    private var isOpen = true
 
     init(_ path: String) throws {
         self.path = path
@@ -206,17 +232,32 @@ final class OutputFile {
             fd = STDOUT_FILENO
             return
         }
+        try Self.refuseExisting(path)
         let dir = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let partial = (dir.isEmpty ? "" : dir + "/") + ".\(name).partial"
-        let opened = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        var opened: Int32 = -1
+        var partial = ""
+        for _ in 0..<8 {
+            let tag = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            partial = (dir.isEmpty ? "" : dir + "/") + ".\(name).\(tag).partial"
+            opened = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if opened >= 0 || errno != EEXIST { break }
+        }
         guard opened >= 0 else {
-            throw SnapError(.outputNotCreatable, "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw SnapError(.outputNotCreatable, "cannot create \(path): \(String(cString: strerror(errno))); nothing was written")
         }
         temp = partial
         fd = opened
         PartialFiles.shared.register(partial)
         buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Anything at the path (a file, a link, even a dangling one) stops the export.
+    private static func refuseExisting(_ path: String) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 || errno != ENOENT {
+            throw SnapError(.outputNotCreatable, "\(path) already exists: export never overwrites a file; remove it or name another. Nothing was written.")
+        }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -239,24 +280,40 @@ final class OutputFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, fsyncs and renames into place; returns the bytes written.
+    /// Flushes, fsyncs and links into place; returns the bytes written.
     func finish() throws -> Int64 {
         try flush()
         guard let temp else { return written }
-        guard fsync(fd) == 0, close(fd) == 0, rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        defer {
             unlink(temp)
             PartialFiles.shared.unregister(temp)
-            throw SnapError(.ioFailure, "cannot write \(path): \(reason)")
         }
-        PartialFiles.shared.unregister(temp)
+        let synced = fsync(fd) == 0
+        isOpen = false
+        guard synced, close(fd) == 0 else {
+            throw SnapError(.ioFailure, "cannot write \(path): \(String(cString: strerror(errno))); nothing was written")
+        }
+        // link() never replaces what is there, so a file created at the path meanwhile survives.
+        if link(temp, path) != 0 {
+            if errno == EEXIST { try Self.refuseExisting(path) }
+            // File systems without hard links: rename, having looked once more.
+            guard errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK else {
+                throw SnapError(.ioFailure, "cannot write \(path): \(String(cString: strerror(errno))); nothing was written")
+            }
+            try Self.refuseExisting(path)
+            guard rename(temp, path) == 0 else {
+                throw SnapError(.ioFailure, "cannot write \(path): \(String(cString: strerror(errno))); nothing was written")
+            }
+        }
+        BackupJob.fsyncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
         return written
     }
 
     /// Removes the partial output.
     func discard() {
         guard let temp else { return }
-        close(fd)
+        if isOpen { close(fd) }
+        isOpen = false
         unlink(temp)
         PartialFiles.shared.unregister(temp)
     }

@@ -18,15 +18,18 @@ enum MiniHTTP {
         var description: String
     }
 
-    /// Sends one request and reads the whole response (Connection: close).
+    /// Largest response read: the Docker API's and `/ready`'s answers are a few KiB.
+    static let maxResponse = 16 << 20
+
+    /// Sends one request and reads the whole response (Connection: close). `timeout` bounds
+    /// the whole exchange, connect included: a server that answers a byte at a time cannot
+    /// hold the caller past it.
     static func request(
         _ method: String, _ path: String, at endpoint: Endpoint, body: [UInt8] = [], timeout: Double = 10
     ) throws -> Response {
-        let fd = try connect(endpoint, timeout: timeout)
+        let deadline = Deadline(seconds: timeout)
+        let fd = try connect(endpoint, deadline: deadline)
         defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let host: String
         switch endpoint {
         case .tcp(let h, let p): host = "\(h):\(p)"
@@ -40,18 +43,22 @@ enum MiniHTTP {
         let request = Array(head.utf8) + body
         var sent = 0
         while sent < request.count {
+            try deadline.wait(for: fd, events: Int16(POLLOUT), doing: "sending the request")
             let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             guard n > 0 else { throw Failure(description: "sending the request failed: \(String(cString: strerror(errno)))") }
             sent += n
         }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
+            try deadline.wait(for: fd, events: Int16(POLLIN), doing: "reading the response")
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             if n < 0 { throw Failure(description: "reading the response failed: \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             data.append(contentsOf: buffer[0..<n])
-            if data.count > 16 << 20 { break }
+            if data.count > maxResponse { throw Failure(description: "the response is larger than \(maxResponse >> 20) MiB") }
         }
         guard let headerEnd = data.firstRange(of: Array("\r\n\r\n".utf8)) else {
             throw Failure(description: "the server sent no HTTP response")
@@ -60,29 +67,65 @@ enum MiniHTTP {
         let statusLine = headerText.split(separator: "\r\n").first ?? ""
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else {
-            throw Failure(description: "the server sent a malformed status line: \(statusLine)")
+            throw Failure(description: "the server sent a malformed status line: \(statusLine.prefix(200))")
         }
         var payload = Array(data[headerEnd.upperBound...])
-        if headerText.lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
+        if headerText.lowercased().contains("transfer-encoding: chunked") { payload = try dechunk(payload) }
         return Response(status: status, body: payload)
     }
 
-    private static func dechunk(_ data: [UInt8]) -> [UInt8] {
+    /// Decodes a chunked body; a size that is not hex, does not fit, or runs past the data is
+    /// an error (the body is never guessed at).
+    static func dechunk(_ data: [UInt8]) throws -> [UInt8] {
         var out: [UInt8] = []
         var i = 0
-        while i < data.count {
-            guard let lineEnd = data[i...].firstRange(of: Array("\r\n".utf8)) else { break }
-            let sizeText = String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
+        let crlf = Array("\r\n".utf8)
+        while true {
+            guard let lineEnd = data[i...].firstRange(of: crlf) else {
+                throw Failure(description: "the chunked response ends before its last chunk")
+            }
+            let sizeText = (String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";", omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: .whitespaces)
+            // 15 hex digits at most: any size that fits stays far from Int's limits.
+            guard !sizeText.isEmpty, sizeText.count <= 15, sizeText.allSatisfy(\.isHexDigit), let size = Int(sizeText, radix: 16) else {
+                throw Failure(description: "the chunked response has an invalid chunk size '\(sizeText.prefix(40))'")
+            }
+            if size == 0 { return out }
             let start = lineEnd.upperBound
-            let end = min(start + size, data.count)
-            out.append(contentsOf: data[start..<end])
-            i = end + 2
+            guard size <= data.count - start - 2, data[start + size] == 0x0D, data[start + size + 1] == 0x0A else {
+                throw Failure(description: "the chunked response has a chunk of \(size) bytes that runs past the data")
+            }
+            out.append(contentsOf: data[start..<(start + size)])
+            i = start + size + 2
         }
-        return out
     }
 
-    private static func connect(_ endpoint: Endpoint, timeout: Double) throws -> Int32 {
+    /// A point in time all of a request's waits count against.
+    struct Deadline {
+        let end: Double
+
+        init(seconds: Double) { end = Self.now() + max(0, seconds) }
+
+        static func now() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+
+        /// Waits until `fd` is ready for `events`, or throws when the deadline passes first.
+        func wait(for fd: Int32, events: Int16, doing what: String) throws {
+            while true {
+                let left = end - Self.now()
+                guard left > 0 else { throw Failure(description: "\(what) timed out") }
+                var pfd = pollfd(fd: fd, events: events, revents: 0)
+                let rc = poll(&pfd, 1, Int32(min(left * 1000, 86_400_000).rounded(.up)))
+                if rc > 0 { return }
+                if rc < 0 && errno != EINTR { throw Failure(description: "\(what) failed: \(String(cString: strerror(errno)))") }
+            }
+        }
+    }
+
+    private static func connect(_ endpoint: Endpoint, deadline: Deadline) throws -> Int32 {
         switch endpoint {
         case .unix(let path):
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -98,13 +141,15 @@ enum MiniHTTP {
                 raw.copyBytes(from: bytes)
                 raw[bytes.count] = 0
             }
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard rc == 0 else {
-                let reason = String(cString: strerror(errno))
+            do {
+                try finishConnect(fd, deadline: deadline) {
+                    withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                    }
+                }
+            } catch let failure as Failure {
                 close(fd)
-                throw Failure(description: "cannot connect to \(path): \(reason)")
+                throw Failure(description: "cannot connect to \(path): \(failure.description)")
             }
             return fd
         case .tcp(let host, let port):
@@ -120,13 +165,31 @@ enum MiniHTTP {
             while let current = info {
                 let fd = socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
                 if fd >= 0 {
-                    if Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 { return fd }
-                    lastError = String(cString: strerror(errno))
-                    close(fd)
+                    do {
+                        try finishConnect(fd, deadline: deadline) { Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) }
+                        return fd
+                    } catch let failure as Failure {
+                        lastError = failure.description
+                        close(fd)
+                    }
                 }
                 info = current.pointee.ai_next
             }
             throw Failure(description: "cannot connect to \(host):\(port): \(lastError)")
         }
+    }
+
+    /// Makes `fd` non-blocking and runs `connect`, waiting for it within the deadline.
+    private static func finishConnect(_ fd: Int32, deadline: Deadline, _ connect: () -> Int32) throws {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        if connect() == 0 { return }
+        guard errno == EINPROGRESS || errno == EINTR || errno == EAGAIN else {
+            throw Failure(description: String(cString: strerror(errno)))
+        }
+        try deadline.wait(for: fd, events: Int16(POLLOUT), doing: "connecting")
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        guard error == 0 else { throw Failure(description: String(cString: strerror(error))) }
     }
 }

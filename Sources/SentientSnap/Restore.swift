@@ -119,7 +119,9 @@ public final class RestoreJob {
         let control = try resolveRoomControl()
         var maintenance: Connection?
         if restoreDatabase {
-            maintenance = try connectMaintenance(control: control)
+            let connection = try connectMaintenance(control: control)
+            settings.plaintextWarning(for: connection).map(warn)
+            maintenance = connection
         }
 
         // 3. The plan, and confirmation.

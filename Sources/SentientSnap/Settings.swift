@@ -13,6 +13,7 @@ public struct SettingFlags: Sendable {
     public var roomsDir: String?
     public var envDir: String?
     public var container: String?
+    public var sslMode: String?
     public init() {}
 }
 
@@ -32,6 +33,8 @@ public struct RoomSettings: Sendable {
     public var apiPort: Int
     public var roomsDir: String
     public var container: String
+    /// libpq's `sslmode`; nil leaves it to libpq (`PGSSLMODE`, else `prefer`).
+    public var sslMode: String?
     /// The env file that was read, if any.
     public var envFile: String?
     /// Where each value came from, by key ("--pg-port", "SENTIENT_PG_PORT in /etc/sentient/x.env", ...).
@@ -52,6 +55,7 @@ public struct RoomSettings: Sendable {
         settings.hints.user = "--pg-user or SENTIENT_PG_USER\(file)"
         settings.hints.database = "--pg-database or SENTIENT_PG_DATABASE\(file)"
         settings.hints.password = "SENTIENT_PG_PASSWORD\(file), PGPASSWORD or ~/.pgpass"
+        if let sslMode { settings.extra["sslmode"] = sslMode }
         return settings
     }
 
@@ -61,6 +65,18 @@ public struct RoomSettings: Sendable {
     // MARK: - Resolution
 
     public static let defaultEnvDir = "/etc/sentient"
+
+    /// libpq's sslmode values.
+    public static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    /// A warning for a session with another machine that is not encrypted (libpq's default
+    /// `prefer` falls back to plain text without a word); given once per process.
+    func plaintextWarning(for connection: Connection) -> String? {
+        guard !connection.isLocal, !connection.usesSSL, PlaintextWarning.first() else { return nil }
+        return "the connection to PostgreSQL at \(connection.endpoint) is not encrypted (sslmode \(sslMode ?? "prefer")): "
+            + "the password and the room's data cross the network in plain text; use --sslmode require "
+            + "(or SENTIENT_PG_SSLMODE=require in the room's env file) to insist on TLS"
+    }
 
     /// Checks a room name: letters, digits, `_` and `-` only (it becomes part of file and database names).
     public static func validateRoomName(_ room: String) throws {
@@ -125,6 +141,14 @@ public struct RoomSettings: Sendable {
             return value
         }
 
+        func sslMode() throws -> String? {
+            guard let mode = lookup("SENTIENT_PG_SSLMODE", flag: ("--sslmode", flags.sslMode), libpq: "PGSSLMODE", default: nil) else { return nil }
+            guard sslModes.contains(mode) else {
+                throw SnapError(.usage, "\(origins["SENTIENT_PG_SSLMODE"]!) is '\(mode)', which is not an sslmode: use one of \(sslModes.joined(separator: ", "))")
+            }
+            return mode
+        }
+
         let host = lookup("SENTIENT_HOST", flag: ("--host", flags.host), libpq: "PGHOST", default: "127.0.0.1")!
         let settings = RoomSettings(
             room: room, host: host,
@@ -138,8 +162,24 @@ public struct RoomSettings: Sendable {
             apiPort: try port("SENTIENT_API_PORT", flag: ("--api-port", flags.apiPort), default: 8080),
             roomsDir: lookup("SENTIENT_ROOMS_DIR", flag: ("--rooms-dir", flags.roomsDir), default: "./rooms")!,
             container: lookup("SENTIENT_CONTAINER", flag: ("--container", flags.container), default: "sentient-\(room)")!,
+            sslMode: try sslMode(),
             envFile: envFile?.path, origins: origins, warnings: warnings,
             pgPassword: lookup("SENTIENT_PG_PASSWORD", flag: nil, default: nil))
         return settings
+    }
+}
+
+/// Whether the plain-text warning was given yet in this process.
+private enum PlaintextWarning {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var given = false
+
+    /// True the first time only.
+    static func first() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if given { return false }
+        given = true
+        return true
     }
 }

@@ -94,6 +94,46 @@ struct SecurityCLITests {
         #expect(ssl == "t")
     }
 
+    @Test("--sslmode / SENTIENT_PG_SSLMODE: validated, passed to libpq; one warning when a non-loopback session is not encrypted")
+    func sslMode() throws {
+        let room = try CLIRoom()
+        let bad = try snap(["backup", "pharaohs", room.output, "--allow-root", "--sslmode", "maybe"] + room.flags())
+        #expect(bad.status == 64, "\(bad)")
+        #expect(bad.stderr.contains("verify-full"), "\(bad.stderr)")
+        try room.writeEnv("SENTIENT_PG_SSLMODE=sometimes\n")
+        let badEnv = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt"] + room.flags())
+        #expect(badEnv.status == 64, "\(badEnv)")
+        #expect(badEnv.stderr.contains("SENTIENT_PG_SSLMODE"), "\(badEnv.stderr)")
+        try room.writeEnv("")
+
+        // A server with TLS on every address, reached over this machine's own non-loopback address.
+        let address = try #require(nonLoopbackIPv4(), "this test needs a non-loopback IPv4 address")
+        let server = try TestPostgres.startPrivate(ssl: true, extraConf: "listen_addresses = '*'")
+        let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: server.dataDirectory + "/pg_hba.conf"))
+        try hba.seekToEnd()
+        try hba.write(contentsOf: Data("host all all 0.0.0.0/0 trust\n".utf8))
+        try hba.close()
+        try server.psql("SELECT pg_reload_conf(); CREATE DATABASE room")
+        func backup(_ host: String, _ extra: [String]) throws -> ToolResult {
+            try snap(["backup", "pharaohs", room.output, "--allow-root", "--host", host, "--pg-port", String(server.port), "--pg-user", "postgres",
+                      "--pg-database", "room", "--no-config", "--no-mqtt", "--env-dir", room.env] + extra,
+                     environment: ["PGPASSFILE": TestPostgres.noPassfile])
+        }
+        let warning = "is not encrypted"
+        let plain = try backup(address, ["--sslmode", "disable"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(plain.stderr.components(separatedBy: warning).count == 2, "one warning: \(plain.stderr)")
+        #expect(plain.stderr.contains("--sslmode require"), "\(plain.stderr)")
+        for (host, extra) in [(address, []), (address, ["--sslmode", "require"]), ("127.0.0.1", ["--sslmode", "disable"])] {
+            let result = try backup(host, extra)
+            #expect(result.status == 0, "\(host) \(extra): \(result)")
+            #expect(!result.stderr.contains(warning), "\(host) \(extra): \(result.stderr)")
+        }
+        try room.writeEnv("SENTIENT_PG_SSLMODE=disable\n")
+        let fromEnv = try backup(address, [])
+        #expect(fromEnv.stderr.contains(warning), "SENTIENT_PG_SSLMODE=disable: \(fromEnv.stderr)")
+    }
+
     @Test("a 100 MB single row: peak RSS grows by the row, not by the table (< 3x row + 64 MiB)")
     func hugeRow() throws {
         let room = try CLIRoom()
@@ -111,4 +151,22 @@ struct SecurityCLITests {
         print("100 MB row: backup peak RSS \(rss >> 20) MiB")
         #expect(rss < 3 * row + (64 << 20), "peak RSS \(rss >> 20) MiB")
     }
+}
+
+/// The first IPv4 address of an interface that is up and not loopback.
+private func nonLoopbackIPv4() -> String? {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0 else { return nil }
+    defer { freeifaddrs(list) }
+    var cursor = list
+    while let entry = cursor {
+        defer { cursor = entry.pointee.ifa_next }
+        guard let addr = entry.pointee.ifa_addr, addr.pointee.sa_family == sa_family_t(AF_INET),
+              entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0, entry.pointee.ifa_flags & UInt32(IFF_UP) != 0 else { continue }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        if getnameinfo(addr, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+            return String(cString: host)
+        }
+    }
+    return nil
 }

@@ -27,11 +27,17 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("env-dir"), help: "Directory of <room>.env files (default: /etc/sentient).")
     var envDir: String?
 
+    @Option(name: .customLong("sslmode"), help: "libpq sslmode: disable, allow, prefer, require, verify-ca or verify-full (default: SENTIENT_PG_SSLMODE, PGSSLMODE, then prefer, which falls back to plain text).")
+    var sslMode: String?
+
     func validate() throws {
         for (flag, value) in [("--pg-port", pgPort), ("--mqtt-port", mqttPort), ("--api-port", apiPort)] {
             if let value, !(1...65535).contains(value) {
                 throw ValidationError("\(flag) \(value) is not a port number: use 1-65535.")
             }
+        }
+        if let sslMode, !RoomSettings.sslModes.contains(sslMode) {
+            throw ValidationError("--sslmode \(sslMode) is not an sslmode: use one of \(RoomSettings.sslModes.joined(separator: ", ")).")
         }
     }
 
@@ -45,6 +51,7 @@ struct ConnectionOptions: ParsableArguments {
         flags.pgDatabase = pgDatabase
         flags.roomsDir = roomsDir
         flags.envDir = envDir
+        flags.sslMode = sslMode
         return flags
     }
 }
