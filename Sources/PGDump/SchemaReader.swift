@@ -11,7 +11,7 @@ struct SchemaReader {
 
     private(set) var objects: [DumpObject] = []
     /// Which object a dependency on a sub-object (a column, a view's rule, a rowtype) means.
-    private var alias: [ObjectKey: ObjectKey] = [:]
+    var alias: [ObjectKey: ObjectKey] = [:]
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -21,15 +21,15 @@ struct SchemaReader {
 
     // MARK: - Helpers
 
-    private func rows(_ sql: String, _ parameters: [PGEncodable?] = []) throws -> [Row] {
+    func rows(_ sql: String, _ parameters: [PGEncodable?] = []) throws -> [Row] {
         try connection.query(sql, parameters).rows
     }
 
-    private static func key(_ catalog: UInt32, _ oid: String?) -> ObjectKey {
+    static func key(_ catalog: UInt32, _ oid: String?) -> ObjectKey {
         ObjectKey(catalog: catalog, oid: UInt32(oid ?? "0") ?? 0)
     }
 
-    private static func entry(
+    static func entry(
         _ tag: String, _ desc: String, _ section: DumpSection, defn: String?, drop: String? = nil,
         namespace: String? = nil, owner: String? = nil, tableOID: String = "0", oid: String = "0",
         tablespace: String? = nil, tableAM: String? = nil
@@ -46,14 +46,14 @@ struct SchemaReader {
         return entry
     }
 
-    private func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
+    func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
         guard let text else { return nil }
         return Self.entry(tag, "COMMENT", .none, defn: "COMMENT ON \(target) IS \(quoteLiteral(text));\n", namespace: namespace, owner: owner)
     }
 
     /// GRANT statements that rebuild `acl` on `target` exactly (same items, same order): reset
     /// to nothing, then grant item by item. nil when the ACL is the default (NULL).
-    private func aclEntry(
+    func aclEntry(
         _ acl: String?, kind: String, target: String, tag: String, namespace: String?, owner: String,
         column: String? = nil, resetExtra: [String] = []
     ) throws -> TOCEntry? {
@@ -98,7 +98,7 @@ struct SchemaReader {
         return Self.entry(tag, "ACL", .none, defn: sql, namespace: namespace, owner: owner)
     }
 
-    private mutating func add(_ object: DumpObject) {
+    mutating func add(_ object: DumpObject) {
         objects.append(object)
     }
 
@@ -587,7 +587,11 @@ struct SchemaReader {
                 }
                 var line = "    \(qname) \(try column.get("type", as: String.self))"
                 if let collation = column["collation"] { line += " COLLATE \(collation)" }
-                if let generated = column["generated"] { line += " GENERATED ALWAYS AS (\(generated)) STORED" }
+                // An inheritance child takes the expression from its parent and may not repeat it
+                // (PostgreSQL 15/16); a partition is created standalone, so it keeps it.
+                if let generated = column["generated"], partition || generated != column["parent_generated"] {
+                    line += " GENERATED ALWAYS AS (\(generated)) STORED"
+                }
                 if column["attnotnull"] == "t" {
                     // PostgreSQL 18 names NOT NULL constraints; keep a name that is not the default.
                     if let constraint = column["nn_name"], constraint != "\(name)_\(column["attname"] ?? "")_not_null" {
@@ -640,15 +644,17 @@ struct SchemaReader {
 
             // Its rows (a partitioned table has none of its own).
             if row["relkind"] == "r" {
+                // A table without columns copies with no column list (rows are empty lines), as pg_dump does.
                 let copyColumns = cols.filter { $0["generated"] == nil }.compactMap { $0["q"] }.joined(separator: ", ")
+                let columnList = copyColumns.isEmpty ? "" : "(\(copyColumns))"
                 var data = Self.entry(name, "TABLE DATA", .data, defn: nil, namespace: schema, owner: owner, oid: oid)
                 data.hadDumper = true
                 data.dataOffset = .notSet
-                data.copyStmt = "COPY \(q) (\(copyColumns)) FROM stdin;\n"
+                data.copyStmt = "COPY \(q) \(columnList) FROM stdin;\n"
                 var object = DumpObject(key: ObjectKey(catalog: 2, oid: key.oid), kind: .tableData, sortName: "\(schema).\(name)", entries: [data])
                 object.dependencies = [key]
                 object.copyOut = PlannedTable(
-                    dumpId: 0, schema: schema, name: name, copyOutSQL: "COPY \(q) (\(copyColumns)) TO STDOUT", tableOID: key.oid)
+                    dumpId: 0, schema: schema, name: name, copyOutSQL: copyColumns.isEmpty ? "COPY \(q) TO STDOUT" : "COPY \(q) \(columnList) TO STDOUT", tableOID: key.oid)
                 add(object)
             }
         }
@@ -703,7 +709,11 @@ struct SchemaReader {
                    (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
                      AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                    WHERE i.inhrelid = a.attrelid) AS parent_notnull
+                    WHERE i.inhrelid = a.attrelid) AS parent_notnull,
+                   (SELECT pg_catalog.min(pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)) FROM pg_catalog.pg_inherits i
+                    JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname AND pa.attgenerated = 's'
+                    JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                    WHERE i.inhrelid = a.attrelid AND a.attgenerated = 's') AS parent_generated
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -845,7 +855,8 @@ struct SchemaReader {
             }
             let only = row["relkind"] == "p" && type == "f" ? "" : "ONLY "
             var defn = "ALTER TABLE \(only)\(q)\n    ADD CONSTRAINT \(qname) \(try row.get("def", as: String.self));\n"
-            if row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
+            // A foreign key's conindid is the referenced table's key: its CLUSTER ON belongs there.
+            if type != "f", row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
             var entries = [Self.entry(
                 "\(table) \(name)", desc, .postData, defn: defn, drop: "ALTER TABLE ONLY \(q) DROP CONSTRAINT \(qname);\n",
                 namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? "" : nil)]
