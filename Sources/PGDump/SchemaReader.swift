@@ -119,6 +119,7 @@ struct SchemaReader {
         try readConstraints()
         try readIndexes()
         try readTriggers()
+        try readPartitionTriggerStates()
         try readRules()
         try readPolicies()
         try readStatistics()
@@ -193,13 +194,14 @@ struct SchemaReader {
             if name == "public" {
                 // initdb creates it: only its owner, comment and privileges can differ.
                 let customOwner = owner != "pg_database_owner"
-                let customComment = row["comment"] != nil && row["comment"] != "standard public schema"
+                // No comment at all is custom too: the restored database's public schema has the standard one.
+                let customComment = row["comment"] != "standard public schema"
                 let customACL = row["acl"] != row["initacl"]
                 guard customOwner || customComment || customACL else { continue }
                 entries.append(Self.entry(
                     name, "SCHEMA", .preData, defn: "-- *not* creating schema, since initdb creates it\n",
                     drop: "DROP SCHEMA \(quoted);\n", owner: customOwner ? owner : "", tableOID: "2615", oid: row["oid"] ?? "0"))
-                if customComment, let c = comment(row["comment"], target: "SCHEMA \(quoted)", tag: "SCHEMA \(name)", namespace: nil, owner: owner) { entries.append(c) }
+                if customComment, let c = comment(row["comment"] ?? "", target: "SCHEMA \(quoted)", tag: "SCHEMA \(name)", namespace: nil, owner: owner) { entries.append(c) }
                 if customACL, let acl = try aclEntry(row["acl"] ?? "{}", kind: "SCHEMA", target: quoted, tag: "SCHEMA \(name)", namespace: nil, owner: owner, resetExtra: ["pg_database_owner"]) {
                     entries.append(acl)
                 }
@@ -339,7 +341,7 @@ struct SchemaReader {
             LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
             LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
             WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_type", "t.oid"))
-              AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+              AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c') OR (t.typtype = 'p' AND NOT t.typisdefined))
             ORDER BY n.nspname, t.typname
             """)
         {
@@ -348,7 +350,11 @@ struct SchemaReader {
             let oid = row["oid"] ?? "0"
             var defn: String
             var desc = "TYPE"
+            var domain = DomainConstraints()
             switch row["typtype"] {
+            case "p":
+                // A shell type: declared, never defined (pg_dump's dumpUndefinedType).
+                defn = "CREATE TYPE \(q);\n"
             case "e":
                 defn = "CREATE TYPE \(q) AS ENUM (\n    \((row["labels"] ?? "").replacingOccurrences(of: ", ", with: ",\n    "))\n);\n"
             case "d":
@@ -357,13 +363,8 @@ struct SchemaReader {
                 if let collation = row["collation"] { defn += " COLLATE \(collation)" }
                 if let def = row["typdefault"] { defn += " DEFAULT \(def)" }
                 if row["typnotnull"] == "t" { defn += " NOT NULL" }
-                for check in try rows("""
-                    SELECT pg_catalog.quote_ident(conname) AS q, pg_catalog.pg_get_constraintdef(oid) AS def, convalidated
-                    FROM pg_catalog.pg_constraint WHERE contypid = $1::pg_catalog.oid AND contype = 'c' ORDER BY conname
-                    """, [oid]) {
-                    defn += "\n\tCONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))"
-                }
-                defn += ";\n"
+                domain = try domainConstraints(domainOID: oid, domainKey: Self.key(CatalogID.pgType, oid), q: q, name: name, schema: schema, owner: owner)
+                defn += domain.inline + ";\n"
             case "r":
                 let range = try rows("""
                     SELECT pg_catalog.format_type(r.rngsubtype, NULL) AS subtype,
@@ -398,8 +399,10 @@ struct SchemaReader {
             }
             var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1247", oid: oid)]
             if let c = comment(row["comment"], target: "\(desc) \(q)", tag: "\(desc) \(name)", namespace: schema, owner: owner) { entries.append(c) }
+            entries += domain.comments
             if let acl = try aclEntry(row["acl"], kind: "TYPE", target: q, tag: "TYPE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
             add(DumpObject(key: Self.key(CatalogID.pgType, oid), kind: .type, sortName: "\(schema).\(name)", entries: entries))
+            domain.separate.forEach { add($0) }
         }
     }
 
@@ -550,6 +553,11 @@ struct SchemaReader {
                 if body.hasSuffix(";") { body.removeLast() }
                 defn += " AS\n \(body)"
                 defn += materialized ? "\n  WITH NO DATA;\n" : ";\n"
+                // Per-column compression, as pg_dump writes it for materialized views too.
+                let compressed = (columns[oid] ?? []).compactMap { column in
+                    column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
+                }
+                if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
                 var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? "heap" : nil)]
                 entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
                 if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
@@ -624,6 +632,7 @@ struct SchemaReader {
                 if let target = column["stattarget"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STATISTICS \(target);") }
                 if let storage = column["storage"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STORAGE \(storage);") }
                 if let options = column["attoptions"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET (\(options));") }
+                if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
             }
             switch row["relreplident"] {
             case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
@@ -706,6 +715,7 @@ struct SchemaReader {
                    CASE WHEN COALESCE(a.attstattarget, -1) >= 0 THEN a.attstattarget END AS stattarget,
                    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END AS storage,
                    pg_catalog.array_to_string(a.attoptions, ', ') AS attoptions,
+                   CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
                    (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
                      AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
