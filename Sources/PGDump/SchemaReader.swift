@@ -9,7 +9,7 @@ struct SchemaReader {
     let connection: Connection
     let options: DumpOptions
 
-    private(set) var objects: [DumpObject] = []
+    var objects: [DumpObject] = []
     /// Which object a dependency on a sub-object (a column, a view's rule, a rowtype) means.
     var alias: [ObjectKey: ObjectKey] = [:]
     private var encoding = "UTF8"
@@ -124,6 +124,7 @@ struct SchemaReader {
         try readPolicies()
         try readStatistics()
         try readDependencies()
+        orderDomainChecksAfterData()
     }
 
     private mutating func readFixed() throws {

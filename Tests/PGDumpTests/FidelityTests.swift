@@ -109,7 +109,7 @@ struct FidelityTests {
         ("CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION pg_catalog.varchar_support(internal));", "transform for integer language sql"),
         ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;", "privileges on function pg_catalog.now()"),
         ("GRANT SELECT (relname) ON pg_catalog.pg_class TO PUBLIC;", "privileges on table pg_catalog.pg_class"),
-        ("GRANT CREATE ON SCHEMA information_schema TO PUBLIC;", "privileges on schema information_schema"),
+        ("GRANT CREATE ON SCHEMA pg_catalog TO PUBLIC;", "privileges on schema pg_catalog"),
     ])
     func refusals(_ sql: String, _ named: String) throws {
         let server = try TestPostgres.shared()
