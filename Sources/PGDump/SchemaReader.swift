@@ -116,6 +116,7 @@ struct SchemaReader {
         try readFunctions()
         try readRelations()
         try readDefaults()
+        try readExtensionConfigData()
         try readConstraints()
         try readIndexes()
         try readTriggers()

@@ -144,32 +144,6 @@ struct UnsupportedObjectScanner {
                 if let name = row[0] { found.append(name) }
             }
         }
-        return found + (try extensionConfigurationData())
-    }
-
-    /// Rows of extension configuration tables (pg_extension_config_dump) that the extension's
-    /// filter selects, and configuration sequences that have been used: pg_dump dumps these
-    /// (CREATE EXTENSION brings back only the extension's own rows), we do not yet. A table
-    /// whose filter selects no rows loses nothing, so it is not refused.
-    private func extensionConfigurationData() throws -> [String] {
-        var found: [String] = []
-        for row in try connection.query("""
-            SELECT e.extname, c.oid::pg_catalog.regclass::text AS name, c.relkind, COALESCE(e.extcondition[x.n], '') AS condition
-            FROM pg_catalog.pg_extension e
-            CROSS JOIN LATERAL pg_catalog.unnest(e.extconfig) WITH ORDINALITY AS x(reloid, n)
-            JOIN pg_catalog.pg_class c ON c.oid = x.reloid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'S') AND \(userNamespaceFilter)
-            ORDER BY e.extname, 2
-            """).rows {
-            guard let owner = row["extname"], let name = row["name"] else { continue }
-            if row["relkind"] == "S" {
-                if try connection.query("SELECT is_called FROM \(name)").rows.first?["is_called"] == "t" {
-                    found.append("state of configuration sequence \(name) of extension \(owner)")
-                }
-            } else if try connection.query("SELECT EXISTS (SELECT 1 FROM \(name) \(row["condition"] ?? ""))").rows.first?[0] == "t" {
-                found.append("rows in configuration table \(name) of extension \(owner)")
-            }
-        }
         return found
     }
 }

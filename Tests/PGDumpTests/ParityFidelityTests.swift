@@ -63,28 +63,53 @@ struct ParityFidelityTests {
     }
 
     /// No extension the test servers ship marks a configuration table, so the catalog is set
-    /// the way pg_extension_config_dump() would set it, on plpgsql.
-    @Test("rows of an extension's configuration table are refused by name; a table with none is not")
-    func extensionConfigurationRows() throws {
+    /// the way pg_extension_config_dump() would set it, on plpgsql, and each target is given what
+    /// the extension's script would create: the table with the extension's own row, the sequence.
+    @Test("an extension's configuration rows (those its filter selects) and sequences are dumped and restored")
+    func extensionConfigurationData() throws {
         let server = try TestPostgres.shared()
-        let database = try server.createDatabase(prefix: "refuse_extcfg")
-        try database.psql("""
-            CREATE TABLE ext_cfg (id int);
-            INSERT INTO ext_cfg VALUES (1), (2);
+        let extensionScript = """
+            CREATE TABLE ext_cfg (id int PRIMARY KEY, label text);
+            INSERT INTO ext_cfg VALUES (1, 'the extension''s own');
+            CREATE TABLE ext_a_ref (id int REFERENCES ext_cfg (id));
+            CREATE SEQUENCE ext_seq;
             ALTER EXTENSION plpgsql ADD TABLE ext_cfg;
-            UPDATE pg_catalog.pg_extension SET extconfig = ARRAY['ext_cfg'::regclass::oid], extcondition = ARRAY['WHERE id > 100']
+            ALTER EXTENSION plpgsql ADD TABLE ext_a_ref;
+            ALTER EXTENSION plpgsql ADD SEQUENCE ext_seq;
+            """
+        let source = try server.createDatabase(prefix: "par_extcfg")
+        try source.psql(extensionScript + """
+            UPDATE pg_catalog.pg_extension
+            SET extconfig = ARRAY['ext_a_ref'::regclass::oid, 'ext_cfg'::regclass::oid, 'ext_seq'::regclass::oid],
+                extcondition = ARRAY['', 'WHERE id > 100', '']
             WHERE extname = 'plpgsql';
+            INSERT INTO ext_cfg VALUES (200, 'the room''s'), (300, 'also the room''s');
+            INSERT INTO ext_a_ref VALUES (200), (1);
+            SELECT setval('ext_seq', 42);
             """)
-        // Only rows the extension's filter selects would be dumped: none yet.
-        let quiet = DatabaseDumper(connection: try database.connect())
-        _ = try quiet.prepare()
-        try quiet.finish()
+        let rows = "SELECT string_agg(id || ' ' || label, ', ' ORDER BY id) || ' | ' || (SELECT string_agg(id::text, ',' ORDER BY id) FROM ext_a_ref) || ' | ' || (SELECT last_value FROM ext_seq) FROM ext_cfg"
+        #expect(try source.psql(rows) == "1 the extension's own, 200 the room's, 300 also the room's | 1,200 | 42")
 
-        try database.psql("INSERT INTO ext_cfg VALUES (200)")
-        let dumper = DatabaseDumper(connection: try database.connect())
-        let error = #expect(throws: DumpError.self) { _ = try dumper.prepare() }
-        dumper.abort()
-        #expect(error?.code == .unsupportedObject)
-        #expect(error?.message.contains("rows in configuration table public.ext_cfg of extension plpgsql") == true, "\(error?.message ?? "no error")")
+        let bytes = try dumpWithOurDumper(source)
+        let decoder = CustomArchiveDecoder(source: memorySource(bytes))
+        _ = try decoder.readHeader()
+        let toc = try decoder.readTOC()
+        let referenced = try #require(toc.first { $0.desc == "TABLE DATA" && $0.tag == "ext_cfg" })
+        let referencing = try #require(toc.first { $0.desc == "TABLE DATA" && $0.tag == "ext_a_ref" })
+        #expect(referencing.dependencies.contains(referenced.dumpId), "rows referencing another configuration table load after it")
+
+        let viaEngine = try server.createDatabase(prefix: "par_extcfg_eng")
+        try viaEngine.psql(extensionScript)
+        _ = try RestoreEngine(target: viaEngine.settings).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(try viaEngine.psql(rows) == "1 the extension's own, 200 the room's, 300 also the room's | 1,200 | 42")
+
+        let dir = try TempDir()
+        let file = dir.file("extcfg.dump")
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        let viaStock = try server.createDatabase(prefix: "par_extcfg_stk")
+        try viaStock.psql(extensionScript)
+        let restore = try server.runTool("pg_restore", ["--exit-on-error", "-j", "2", "-d", viaStock.name, file])
+        #expect(restore.status == 0, "stock pg_restore of our dump: \(restore.stderr)")
+        #expect(try viaStock.psql(rows) == "1 the extension's own, 200 the room's, 300 also the room's | 1,200 | 42")
     }
 }
