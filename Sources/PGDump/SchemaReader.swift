@@ -114,6 +114,7 @@ struct SchemaReader {
         try readTextSearch()
         try readTypes()
         try readFunctions()
+        try readOperatorFamilies()
         try readRelations()
         try readDefaults()
         try readExtensionConfigData()

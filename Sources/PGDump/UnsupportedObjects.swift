@@ -73,11 +73,6 @@ struct UnsupportedObjectScanner {
         WHERE \(notExtensionMember("pg_catalog.pg_transform", "t.oid"))
         """,
         """
-        SELECT 'operator family ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || am.amname
-        FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_opfamily", "f.oid"))
-        """,
-        """
         SELECT 'subscription ' || pg_catalog.quote_ident(s.subname) FROM pg_catalog.pg_subscription s
         WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
         """,

@@ -18,6 +18,7 @@ struct ParityFidelityTests {
         "partition-trigger-state",
         "public-schema-no-comment",
         "public-schema-owner-acl",
+        "operator-family",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
