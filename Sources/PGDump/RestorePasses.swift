@@ -20,12 +20,14 @@ public struct RestorePasses: Sendable {
     public init(_ entries: [TOCEntry]) {
         var preData: [Int] = [], data: [Int] = [], postData: [Int] = [], acl: [Int] = [], last: [Int] = []
         var current = DumpSection.preData
+        let separateDomainChecks = Self.separateDomainChecks(entries)
         for (index, entry) in entries.enumerated() {
             if entry.section != .none { current = entry.section }
             if Self.special.contains(entry.desc) { continue }
             if Self.aclDescs.contains(entry.desc) {
                 acl.append(index)
-            } else if Self.lastDescs.contains(entry.desc) || (entry.desc == "COMMENT" && entry.tag.hasPrefix("EVENT TRIGGER ")) {
+            } else if Self.lastDescs.contains(entry.desc) || (entry.desc == "COMMENT" && entry.tag.hasPrefix("EVENT TRIGGER "))
+                        || separateDomainChecks.contains(index) {
                 last.append(index)
             } else {
                 switch current {
@@ -36,6 +38,21 @@ public struct RestorePasses: Sendable {
             }
         }
         (self.preData, self.data, self.postData, self.acl, self.last) = (preData, data, postData, acl, last)
+    }
+
+    /// Comments on NOT VALID domain constraints that come before the post-data CHECK CONSTRAINT
+    /// entry creating the constraint: pg_dump 16.2 writes them right after the DOMAIN, where
+    /// they fail (its own pg_restore --exit-on-error stops there), so they wait for the end.
+    static func separateDomainChecks(_ entries: [TOCEntry]) -> Set<Int> {
+        var checks = Set<String>()
+        var moved = Set<Int>()
+        for (index, entry) in entries.enumerated().reversed() {
+            if entry.desc == "CHECK CONSTRAINT" { checks.insert("\(entry.namespace ?? "")|\(entry.tag)") }
+            guard entry.desc == "COMMENT", entry.tag.hasPrefix("CONSTRAINT "), let on = entry.tag.range(of: " ON DOMAIN ") else { continue }
+            let constraint = entry.tag[entry.tag.index(entry.tag.startIndex, offsetBy: 11)..<on.lowerBound]
+            if checks.contains("\(entry.namespace ?? "")|\(entry.tag[on.upperBound...]) \(constraint)") { moved.insert(index) }
+        }
+        return moved
     }
 }
 

@@ -25,6 +25,9 @@ enum CatalogID {
     static let pgCollation: UInt32 = 3456
     static let pgPolicy: UInt32 = 3256
     static let pgStatisticExt: UInt32 = 3381
+    static let pgOpfamily: UInt32 = 2753
+    static let pgAmop: UInt32 = 2602
+    static let pgAmproc: UInt32 = 2603
 }
 
 /// Sort priority of object kinds when dependencies do not decide (after pg_dump_sort.c).

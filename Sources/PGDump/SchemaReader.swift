@@ -9,9 +9,9 @@ struct SchemaReader {
     let connection: Connection
     let options: DumpOptions
 
-    private(set) var objects: [DumpObject] = []
+    var objects: [DumpObject] = []
     /// Which object a dependency on a sub-object (a column, a view's rule, a rowtype) means.
-    private var alias: [ObjectKey: ObjectKey] = [:]
+    var alias: [ObjectKey: ObjectKey] = [:]
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -21,15 +21,15 @@ struct SchemaReader {
 
     // MARK: - Helpers
 
-    private func rows(_ sql: String, _ parameters: [PGEncodable?] = []) throws -> [Row] {
+    func rows(_ sql: String, _ parameters: [PGEncodable?] = []) throws -> [Row] {
         try connection.query(sql, parameters).rows
     }
 
-    private static func key(_ catalog: UInt32, _ oid: String?) -> ObjectKey {
+    static func key(_ catalog: UInt32, _ oid: String?) -> ObjectKey {
         ObjectKey(catalog: catalog, oid: UInt32(oid ?? "0") ?? 0)
     }
 
-    private static func entry(
+    static func entry(
         _ tag: String, _ desc: String, _ section: DumpSection, defn: String?, drop: String? = nil,
         namespace: String? = nil, owner: String? = nil, tableOID: String = "0", oid: String = "0",
         tablespace: String? = nil, tableAM: String? = nil
@@ -46,14 +46,14 @@ struct SchemaReader {
         return entry
     }
 
-    private func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
+    func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
         guard let text else { return nil }
         return Self.entry(tag, "COMMENT", .none, defn: "COMMENT ON \(target) IS \(quoteLiteral(text));\n", namespace: namespace, owner: owner)
     }
 
     /// GRANT statements that rebuild `acl` on `target` exactly (same items, same order): reset
     /// to nothing, then grant item by item. nil when the ACL is the default (NULL).
-    private func aclEntry(
+    func aclEntry(
         _ acl: String?, kind: String, target: String, tag: String, namespace: String?, owner: String,
         column: String? = nil, resetExtra: [String] = []
     ) throws -> TOCEntry? {
@@ -98,7 +98,7 @@ struct SchemaReader {
         return Self.entry(tag, "ACL", .none, defn: sql, namespace: namespace, owner: owner)
     }
 
-    private mutating func add(_ object: DumpObject) {
+    mutating func add(_ object: DumpObject) {
         objects.append(object)
     }
 
@@ -114,15 +114,19 @@ struct SchemaReader {
         try readTextSearch()
         try readTypes()
         try readFunctions()
+        try readOperatorFamilies()
         try readRelations()
         try readDefaults()
+        try readExtensionConfigData()
         try readConstraints()
         try readIndexes()
         try readTriggers()
+        try readPartitionTriggerStates()
         try readRules()
         try readPolicies()
         try readStatistics()
         try readDependencies()
+        orderDomainChecksAfterData()
     }
 
     private mutating func readFixed() throws {
@@ -193,13 +197,14 @@ struct SchemaReader {
             if name == "public" {
                 // initdb creates it: only its owner, comment and privileges can differ.
                 let customOwner = owner != "pg_database_owner"
-                let customComment = row["comment"] != nil && row["comment"] != "standard public schema"
+                // No comment at all is custom too: the restored database's public schema has the standard one.
+                let customComment = row["comment"] != "standard public schema"
                 let customACL = row["acl"] != row["initacl"]
                 guard customOwner || customComment || customACL else { continue }
                 entries.append(Self.entry(
                     name, "SCHEMA", .preData, defn: "-- *not* creating schema, since initdb creates it\n",
                     drop: "DROP SCHEMA \(quoted);\n", owner: customOwner ? owner : "", tableOID: "2615", oid: row["oid"] ?? "0"))
-                if customComment, let c = comment(row["comment"], target: "SCHEMA \(quoted)", tag: "SCHEMA \(name)", namespace: nil, owner: owner) { entries.append(c) }
+                if customComment, let c = comment(row["comment"] ?? "", target: "SCHEMA \(quoted)", tag: "SCHEMA \(name)", namespace: nil, owner: owner) { entries.append(c) }
                 if customACL, let acl = try aclEntry(row["acl"] ?? "{}", kind: "SCHEMA", target: quoted, tag: "SCHEMA \(name)", namespace: nil, owner: owner, resetExtra: ["pg_database_owner"]) {
                     entries.append(acl)
                 }
@@ -339,7 +344,7 @@ struct SchemaReader {
             LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
             LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
             WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_type", "t.oid"))
-              AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+              AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c') OR (t.typtype = 'p' AND NOT t.typisdefined))
             ORDER BY n.nspname, t.typname
             """)
         {
@@ -348,7 +353,11 @@ struct SchemaReader {
             let oid = row["oid"] ?? "0"
             var defn: String
             var desc = "TYPE"
+            var domain = DomainConstraints()
             switch row["typtype"] {
+            case "p":
+                // A shell type: declared, never defined (pg_dump's dumpUndefinedType).
+                defn = "CREATE TYPE \(q);\n"
             case "e":
                 defn = "CREATE TYPE \(q) AS ENUM (\n    \((row["labels"] ?? "").replacingOccurrences(of: ", ", with: ",\n    "))\n);\n"
             case "d":
@@ -357,13 +366,8 @@ struct SchemaReader {
                 if let collation = row["collation"] { defn += " COLLATE \(collation)" }
                 if let def = row["typdefault"] { defn += " DEFAULT \(def)" }
                 if row["typnotnull"] == "t" { defn += " NOT NULL" }
-                for check in try rows("""
-                    SELECT pg_catalog.quote_ident(conname) AS q, pg_catalog.pg_get_constraintdef(oid) AS def, convalidated
-                    FROM pg_catalog.pg_constraint WHERE contypid = $1::pg_catalog.oid AND contype = 'c' ORDER BY conname
-                    """, [oid]) {
-                    defn += "\n\tCONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))"
-                }
-                defn += ";\n"
+                domain = try domainConstraints(domainOID: oid, domainKey: Self.key(CatalogID.pgType, oid), q: q, name: name, schema: schema, owner: owner)
+                defn += domain.inline + ";\n"
             case "r":
                 let range = try rows("""
                     SELECT pg_catalog.format_type(r.rngsubtype, NULL) AS subtype,
@@ -398,8 +402,10 @@ struct SchemaReader {
             }
             var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1247", oid: oid)]
             if let c = comment(row["comment"], target: "\(desc) \(q)", tag: "\(desc) \(name)", namespace: schema, owner: owner) { entries.append(c) }
+            entries += domain.comments
             if let acl = try aclEntry(row["acl"], kind: "TYPE", target: q, tag: "TYPE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
             add(DumpObject(key: Self.key(CatalogID.pgType, oid), kind: .type, sortName: "\(schema).\(name)", entries: entries))
+            domain.separate.forEach { add($0) }
         }
     }
 
@@ -550,6 +556,11 @@ struct SchemaReader {
                 if body.hasSuffix(";") { body.removeLast() }
                 defn += " AS\n \(body)"
                 defn += materialized ? "\n  WITH NO DATA;\n" : ";\n"
+                // Per-column compression, as pg_dump writes it for materialized views too.
+                let compressed = (columns[oid] ?? []).compactMap { column in
+                    column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
+                }
+                if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
                 var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? "heap" : nil)]
                 entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
                 if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
@@ -587,7 +598,11 @@ struct SchemaReader {
                 }
                 var line = "    \(qname) \(try column.get("type", as: String.self))"
                 if let collation = column["collation"] { line += " COLLATE \(collation)" }
-                if let generated = column["generated"] { line += " GENERATED ALWAYS AS (\(generated)) STORED" }
+                // An inheritance child takes the expression from its parent and may not repeat it
+                // (PostgreSQL 15/16); a partition is created standalone, so it keeps it.
+                if let generated = column["generated"], partition || generated != column["parent_generated"] {
+                    line += " GENERATED ALWAYS AS (\(generated)) STORED"
+                }
                 if column["attnotnull"] == "t" {
                     // PostgreSQL 18 names NOT NULL constraints; keep a name that is not the default.
                     if let constraint = column["nn_name"], constraint != "\(name)_\(column["attname"] ?? "")_not_null" {
@@ -620,6 +635,7 @@ struct SchemaReader {
                 if let target = column["stattarget"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STATISTICS \(target);") }
                 if let storage = column["storage"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STORAGE \(storage);") }
                 if let options = column["attoptions"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET (\(options));") }
+                if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
             }
             switch row["relreplident"] {
             case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
@@ -640,15 +656,17 @@ struct SchemaReader {
 
             // Its rows (a partitioned table has none of its own).
             if row["relkind"] == "r" {
+                // A table without columns copies with no column list (rows are empty lines), as pg_dump does.
                 let copyColumns = cols.filter { $0["generated"] == nil }.compactMap { $0["q"] }.joined(separator: ", ")
+                let columnList = copyColumns.isEmpty ? "" : "(\(copyColumns))"
                 var data = Self.entry(name, "TABLE DATA", .data, defn: nil, namespace: schema, owner: owner, oid: oid)
                 data.hadDumper = true
                 data.dataOffset = .notSet
-                data.copyStmt = "COPY \(q) (\(copyColumns)) FROM stdin;\n"
+                data.copyStmt = "COPY \(q) \(columnList) FROM stdin;\n"
                 var object = DumpObject(key: ObjectKey(catalog: 2, oid: key.oid), kind: .tableData, sortName: "\(schema).\(name)", entries: [data])
                 object.dependencies = [key]
                 object.copyOut = PlannedTable(
-                    dumpId: 0, schema: schema, name: name, copyOutSQL: "COPY \(q) (\(copyColumns)) TO STDOUT", tableOID: key.oid)
+                    dumpId: 0, schema: schema, name: name, copyOutSQL: copyColumns.isEmpty ? "COPY \(q) TO STDOUT" : "COPY \(q) \(columnList) TO STDOUT", tableOID: key.oid)
                 add(object)
             }
         }
@@ -700,10 +718,15 @@ struct SchemaReader {
                    CASE WHEN COALESCE(a.attstattarget, -1) >= 0 THEN a.attstattarget END AS stattarget,
                    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END AS storage,
                    pg_catalog.array_to_string(a.attoptions, ', ') AS attoptions,
+                   CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
                    (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
                      AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                    WHERE i.inhrelid = a.attrelid) AS parent_notnull
+                    WHERE i.inhrelid = a.attrelid) AS parent_notnull,
+                   (SELECT pg_catalog.min(pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)) FROM pg_catalog.pg_inherits i
+                    JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname AND pa.attgenerated = 's'
+                    JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                    WHERE i.inhrelid = a.attrelid AND a.attgenerated = 's') AS parent_generated
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -845,7 +868,8 @@ struct SchemaReader {
             }
             let only = row["relkind"] == "p" && type == "f" ? "" : "ONLY "
             var defn = "ALTER TABLE \(only)\(q)\n    ADD CONSTRAINT \(qname) \(try row.get("def", as: String.self));\n"
-            if row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
+            // A foreign key's conindid is the referenced table's key: its CLUSTER ON belongs there.
+            if type != "f", row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
             var entries = [Self.entry(
                 "\(table) \(name)", desc, .postData, defn: defn, drop: "ALTER TABLE ONLY \(q) DROP CONSTRAINT \(qname);\n",
                 namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? "" : nil)]

@@ -105,6 +105,10 @@ struct FidelityTests {
         ("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;", "default privileges"),
         ("CREATE CONVERSION snap_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;", "conversion public.snap_conv"),
         ("CREATE FUNCTION int_to_text(integer) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; CREATE DOMAIN my_int AS integer; CREATE CAST (my_int AS text) WITH FUNCTION int_to_text(integer);", "cast (public.my_int AS text)"),
+        ("CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION pg_catalog.varchar_support(internal));", "transform for integer language sql"),
+        ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;", "privileges on function pg_catalog.now()"),
+        ("GRANT SELECT (relname) ON pg_catalog.pg_class TO PUBLIC;", "privileges on table pg_catalog.pg_class"),
+        ("GRANT CREATE ON SCHEMA pg_catalog TO PUBLIC;", "privileges on schema pg_catalog"),
     ])
     func refusals(_ sql: String, _ named: String) throws {
         let server = try TestPostgres.shared()
