@@ -99,4 +99,29 @@ struct ConfigSwapTests {
         #expect(kept == Set(["pharaohs", current, future, past[0], past[1]]), "\(kept.sorted())")
         #expect(result.warnings.contains { $0.contains(future) && $0.contains("future") }, "\(result.warnings)")
     }
+
+    @Test("config links are recorded in the manifest and come back as they were, with modes and times")
+    func linksRoundTrip() throws {
+        let source = try RoomFixture(events: 5, prefix: "cs_links_src")
+        let config = source.roomsDir + "/pharaohs"
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: config + "/current", withDestinationPath: "graphs")
+        try fm.createSymbolicLink(atPath: config + "/graphs/latest.json", withDestinationPath: "scene-graph.v1.json")
+        try fm.setAttributes([.posixPermissions: 0o400, .modificationDate: Date(timeIntervalSince1970: 1_600_000_000)], ofItemAtPath: config + "/room.yaml")
+        try fm.setAttributes([.posixPermissions: 0o750], ofItemAtPath: config + "/graphs")
+        let archive = try backup(source)
+        let inspection = try ArchiveInspector.inspect(archive)
+        #expect(inspection.manifest?.links?.sorted { $0.path < $1.path }.map { "\($0.path) -> \($0.target)" }
+            == ["config/current -> graphs", "config/graphs/latest.json -> scene-graph.v1.json"])
+        let target = try TestPostgres.shared().createDatabase(prefix: "cs_links")
+        let rooms = source.dir.path + "/rooms-b"
+        _ = try RestoreJob(try restoreRequest(archive, into: target, room: "pharaohs", roomsDir: rooms), confirm: { _, _ in true }).run()
+        let restored = rooms + "/pharaohs"
+        #expect(try fm.destinationOfSymbolicLink(atPath: restored + "/current") == "graphs")
+        #expect(try fm.destinationOfSymbolicLink(atPath: restored + "/graphs/latest.json") == "scene-graph.v1.json")
+        #expect(try fm.attributesOfItem(atPath: restored + "/room.yaml")[.posixPermissions] as? Int == 0o400)
+        #expect((try fm.attributesOfItem(atPath: restored + "/room.yaml")[.modificationDate] as? Date)?.timeIntervalSince1970 == 1_600_000_000)
+        #expect(try fm.attributesOfItem(atPath: restored + "/graphs")[.posixPermissions] as? Int == 0o750)
+        #expect(fm.contents(atPath: restored + "/room.yaml") == fm.contents(atPath: config + "/room.yaml"))
+    }
 }
