@@ -188,6 +188,13 @@ public final class TarGzReader {
                 .corrupt, "\(name) is corrupt: \(what) in the header at uncompressed offset \(headerOffset) — use another copy",
                 path: name, offset: headerOffset)
         }
+        // A NUL would cut the name short in every system call that takes it, so that what is
+        // checked and what is created differ: refused, not truncated.
+        for key in ["path", "linkpath"] where pax[key]?.utf8.contains(0) == true {
+            throw ArchiveError(
+                .unsafePath, "\(name): the pax \(key) of the entry at uncompressed offset \(headerOffset) contains a NUL byte — the archive is damaged or hostile",
+                path: name, offset: headerOffset)
+        }
         var entryName = pax["path"] ?? longName.map { String(decoding: $0, as: UTF8.self) }
             ?? String(decoding: h.name, as: UTF8.self)
         let link = pax["linkpath"] ?? longLink.map { String(decoding: $0, as: UTF8.self) }

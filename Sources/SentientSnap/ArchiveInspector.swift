@@ -36,6 +36,34 @@ public struct ArchiveInspection: Sendable {
     public var sidecar = "missing"
     /// Things worth saying that are not damage (e.g. "legacy archive: no checksums").
     public var notes: [String] = []
+    /// What `config/` holds, as read here: what a restore's extracted tree must equal.
+    public var configTree = ConfigTree()
+}
+
+/// The entries under `config/`, paths relative to it ("" is `config/` itself).
+public struct ConfigTree: Sendable, Equatable {
+    public struct File: Sendable, Equatable {
+        public var size: Int64
+        public var sha256: String
+    }
+
+    public var files: [String: File] = [:]
+    public var links: [String: String] = [:]
+    /// Directories that have their own entry.
+    public var directories: Set<String> = []
+
+    /// Every path an entry names, and every directory above one.
+    public var allPaths: Set<String> {
+        var paths = Set(files.keys).union(links.keys).union(directories)
+        for path in paths {
+            var parts = path.split(separator: "/")
+            while !parts.isEmpty {
+                parts.removeLast()
+                paths.insert(parts.joined(separator: "/"))
+            }
+        }
+        return paths
+    }
 }
 
 /// Reads an archive end to end and checks everything it can: gzip CRCs and sizes, tar
@@ -56,23 +84,38 @@ public enum ArchiveInspector {
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
         var configBytes: Int64 = 0
+        /// Every entry by its path below the top directory, for the checks that need them all.
+        var kinds: [String: SafeExtractor.Kind] = [:]
         do {
             let reader = try TarGzReader(path: path)
             while let entry = try reader.next() {
                 let name = entry.metadata.name
                 try ArchivePath.checkRelative(name)
-                let components = name.split(separator: "/").map(String.init)
+                let components = try SafeExtractor.components(name)
                 guard let top = components.first else { continue }
                 if let seenTop, seenTop != top {
                     throw SnapError(.damagedArchive, "\(path): entry \(name) lies outside the archive's top directory \(seenTop)/")
                 }
                 seenTop = top
                 let relative = components.dropFirst().joined(separator: "/")
+                let kind: SafeExtractor.Kind
+                switch entry.metadata.kind {
+                case .directory: kind = .directory
+                case .symlink(let target): kind = .symlink(target: target)
+                default: kind = .file
+                }
+                if let earlier = kinds[relative], earlier != .directory || kind != .directory {
+                    throw SnapError(.damagedArchive, "\(path): entry \(name) appears twice; refusing the archive")
+                }
+                kinds[relative] = kind
+                let configRelative = relative == "config" ? "" : relative.hasPrefix("config/") ? String(relative.dropFirst(7)) : nil
                 switch entry.metadata.kind {
                 case .directory:
+                    if let configRelative { inspection.configTree.directories.insert(configRelative) }
                     continue
                 case .symlink(let target):
                     try checkLink(name: relative, target: target, archive: path)
+                    if let configRelative { inspection.configTree.links[configRelative] = target }
                     continue
                 case .hardlink(let target):
                     throw SnapError(.damagedArchive, "\(path): entry \(name) is a hard link (to \(target)); archives with hard links are refused")
@@ -132,7 +175,9 @@ public enum ArchiveInspector {
                     if relative.hasPrefix("config/") { inspection.configFiles += 1 }
                     try drain(source)
                 }
-                hashes[relative] = (size, BackupJob.hex(hasher.finalize()))
+                let digest = BackupJob.hex(hasher.finalize())
+                hashes[relative] = (size, digest)
+                if let configRelative { inspection.configTree.files[configRelative] = .init(size: size, sha256: digest) }
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
@@ -140,6 +185,7 @@ public enum ArchiveInspector {
         }
         guard let top = seenTop else { throw SnapError(.damagedArchive, "\(path) holds no entries") }
         inspection.topDirectory = top
+        try checkNothingThroughLinks(kinds, archive: path)
 
         // The manifest's promises.
         if let manifest = inspection.manifest {
@@ -151,6 +197,9 @@ public enum ArchiveInspector {
                 }
                 if found.size != file.size { failures.append("\(file.path) has \(found.size) bytes, manifest.json says \(file.size)") }
                 if found.sha256 != file.sha256 { failures.append("\(file.path) does not match its SHA-256 in manifest.json") }
+            }
+            if !inspection.isLegacy {
+                failures += unlisted(kinds, manifest: manifest)
             }
             if let tables = manifest.database?.tables, inspection.database == .customDump {
                 for table in tables {
@@ -206,6 +255,64 @@ public enum ArchiveInspector {
                 stack.append(String(part))
             }
         }
+    }
+
+    /// No entry may lie below a link (or a file), and no link's target may run through another
+    /// link: a target is checked on paper, which holds only while every component it passes
+    /// through is a real directory (`s -> .` then `s/s/l -> ../..` climbs out).
+    static func checkNothingThroughLinks(_ kinds: [String: SafeExtractor.Kind], archive: String) throws {
+        for (path, kind) in kinds {
+            let parts = path.split(separator: "/").map(String.init)
+            for end in stride(from: 1, to: parts.count, by: 1) {
+                let parent = parts[0..<end].joined(separator: "/")
+                switch kinds[parent] {
+                case .symlink(let target)?:
+                    throw SnapError(.damagedArchive, "\(archive): entry \(path) lies below the link \(parent) (-> \(target)); entries are never extracted through links, so the archive is refused (nothing was written)")
+                case .file?:
+                    throw SnapError(.damagedArchive, "\(archive): entry \(path) lies below the file \(parent); refusing the archive (nothing was written)")
+                case .directory?, nil:
+                    continue
+                }
+            }
+            guard case .symlink(let target) = kind else { continue }
+            var stack = Array(parts.dropLast())
+            let steps = target.split(separator: "/").map(String.init).filter { $0 != "." }
+            for (index, step) in steps.enumerated() {
+                if step == ".." { _ = stack.popLast() } else { stack.append(step) }
+                let through = stack.joined(separator: "/")
+                if index < steps.count - 1, step != "..", case .symlink? = kinds[through] {
+                    throw SnapError(.damagedArchive, "\(archive): link \(path) -> \(target) runs through the link \(through); links through links are refused (nothing was written)")
+                }
+            }
+        }
+    }
+
+    /// For archives of ours: regular files the manifest does not list, and links it does not
+    /// record (when it records links), are damage.
+    static func unlisted(_ kinds: [String: SafeExtractor.Kind], manifest: Manifest) -> [String] {
+        var failures: [String] = []
+        let listed = Set((manifest.files ?? []).map(\.path))
+        let recorded = manifest.links.map { Dictionary($0.map { ($0.path, $0.target) }, uniquingKeysWith: { a, _ in a }) }
+        for (path, kind) in kinds.sorted(by: { $0.key < $1.key }) {
+            switch kind {
+            case .file where path != "manifest.json" && !listed.contains(path):
+                failures.append("\(path) is in the archive but not listed in manifest.json")
+            case .symlink(let target):
+                guard let recorded else { continue }
+                if let expected = recorded[path] {
+                    if expected != target { failures.append("link \(path) points to \(target), manifest.json records \(expected)") }
+                } else {
+                    failures.append("link \(path) -> \(target) is in the archive but not recorded in manifest.json")
+                }
+            default:
+                continue
+            }
+        }
+        for (path, _) in (recorded ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if case .symlink? = kinds[path] { continue }
+            failures.append("link \(path) is recorded in manifest.json but missing from the archive")
+        }
+        return failures
     }
 
     /// Walks the dump: header, TOC, then every block; counts rows per table.

@@ -180,6 +180,7 @@ public final class BackupJob {
         try writer.addEntry(meta("", .directory, mode: 0o700))
 
         var files: [Manifest.FileRecord] = []
+        var links: [Manifest.LinkRecord] = []
         if request.includeConfig {
             try writer.addEntry(meta("config", .directory, mode: 0o755))
             for item in configItems {
@@ -189,6 +190,7 @@ public final class BackupJob {
                     try writer.addEntry(meta(name, .directory, mode: item.mode, mtime: item.mtime))
                 case .symlink(let target):
                     try writer.addEntry(meta(name, .symlink(target: target), mode: item.mode, mtime: item.mtime))
+                    links.append(.init(path: name, target: target))
                 case .file:
                     let stored = try Self.addFile(writer, meta(name, .file, mode: item.mode, mtime: item.mtime), root: settings.roomDirectory, relative: item.relativePath)
                     files.append(.init(path: "config/" + item.relativePath, size: stored.size, sha256: stored.sha256))
@@ -233,7 +235,7 @@ public final class BackupJob {
                 name: plan.database, server_version: plan.serverVersion, server_version_num: plan.serverVersionNumber,
                 snapshot_time: isoUTC(plan.snapshotTime), dump_file: "db/database.dump", dump_format: "custom 1.14",
                 tables: tables, sequences: plan.sequenceCount, total_rows: totalRows),
-            files: files, mqtt: mqttRecord)
+            files: files, mqtt: mqttRecord, links: links)
         let manifestBytes = try manifest.encoded()
         guard manifestBytes.count <= capacity else {
             throw SnapError(.failure, "internal error: manifest.json (\(manifestBytes.count) bytes) outgrew its reserved \(capacity) bytes")
@@ -308,7 +310,11 @@ public final class BackupJob {
 
     /// Room for the manifest: its size depends on how many files and tables it lists.
     static func manifestCapacity(configItems: [ConfigItem], tables: Int) -> Int {
-        let files = configItems.reduce(0) { $0 + $1.relativePath.utf8.count + 160 }
+        let files = configItems.reduce(0) { total, item in
+            // A link's record: its path and target, each escaped at worst to 6 bytes a byte.
+            guard case .symlink(let target) = item.kind else { return total + item.relativePath.utf8.count + 160 }
+            return total + 6 * (item.relativePath.utf8.count + target.utf8.count) + 240
+        }
         let raw = 8192 + files + tables * 320
         return (raw + 511) / 512 * 512
     }

@@ -16,6 +16,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var sha256: String
     }
 
+    /// A symbolic link under `config/`, as backup found it (the target is never followed).
+    public struct LinkRecord: Codable, Sendable, Equatable {
+        public var path: String
+        public var target: String
+    }
+
     public struct Database: Codable, Sendable, Equatable {
         public var name: String
         public var server_version: String
@@ -51,6 +57,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var database: Database?
     public var files: [FileRecord]?
     public var mqtt: MQTT?
+    /// Every link under `config/`. nil in manifests written before it was recorded (then links
+    /// are checked by the rules alone); present, the archive's links must be exactly these.
+    public var links: [LinkRecord]? = nil
 
     /// Current manifest format; readers accept older and the old scripts' (nil).
     public static let formatVersion = 1

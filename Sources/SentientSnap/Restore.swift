@@ -171,6 +171,15 @@ public final class RestoreJob {
             throw SnapError(.failure, "restore cancelled; nothing was changed")
         }
 
+        // The config: extracted and checked against the manifest now, so the swap window below
+        // holds only renames. Removed again on any failure before its commit.
+        var configSwap: ConfigSwap?
+        defer { configSwap?.discard() }
+        if restoreConfig {
+            events(.step("extracting the config into \(ConfigSwap.tempPath(configDir: configDir, stamp: stamp))"))
+            configSwap = try ConfigSwap.prepare(archive: request.archive, inspection: inspection, configDir: configDir, stamp: stamp)
+        }
+
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
         if restoreDatabase && request.inPlace {
@@ -201,10 +210,12 @@ public final class RestoreJob {
 
         // 6. Swap the config directory; undo the database swap if that fails.
         var previousConfig: String?
-        if restoreConfig {
+        if let configSwap {
             events(.step("replacing \(configDir)"))
             do {
-                previousConfig = try swapConfig(inspection: inspection, configDir: configDir, stamp: stamp)
+                let committed = try configSwap.commit(now: request.now)
+                previousConfig = committed.previous
+                committed.warnings.forEach(warn)
             } catch {
                 if restoreDatabase && request.inPlace {
                     throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
@@ -569,46 +580,6 @@ public final class RestoreJob {
         throw lastError!
     }
 
-    /// Extracts config/ into a sibling temp dir, then renames the current dir aside and the
-    /// new one into place. Keeps the three newest pre-restore dirs.
-    private func swapConfig(inspection: ArchiveInspection, configDir: String, stamp: String) throws -> String? {
-        let parent = (configDir as NSString).deletingLastPathComponent
-        let room = (configDir as NSString).lastPathComponent
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let temp = (parent as NSString).appendingPathComponent(".\(room).restore-\(stamp)")
-        try? FileManager.default.removeItem(atPath: temp)
-        do {
-            try ConfigExtractor.extract(
-                archive: request.archive, top: inspection.topDirectory, into: temp, configFirst: !inspection.isLegacy)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw error
-        }
-        var previous: String?
-        if FileManager.default.fileExists(atPath: configDir) {
-            let aside = "\(configDir).pre-restore.\(stamp)"
-            guard rename(configDir, aside) == 0 else {
-                try? FileManager.default.removeItem(atPath: temp)
-                throw SnapError(.ioFailure, "cannot move \(configDir) aside: \(String(cString: strerror(errno)))")
-            }
-            previous = aside
-        }
-        guard rename(temp, configDir) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if let previous { rename(previous, configDir) }
-            try? FileManager.default.removeItem(atPath: temp)
-            throw SnapError(.ioFailure, "cannot move the restored config into \(configDir): \(reason)")
-        }
-        // Keep the three newest pre-restore dirs.
-        let prefix = "\(room).pre-restore."
-        let old = ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [])
-            .filter { $0.hasPrefix(prefix) }.sorted(by: >)
-        for name in old.dropFirst(3) {
-            try? FileManager.default.removeItem(atPath: (parent as NSString).appendingPathComponent(name))
-        }
-        return previous
-    }
-
     // MARK: - Names
 
     static func isoFractional(_ date: Date) -> String {
@@ -670,79 +641,5 @@ private final class BackgroundValue<T>: @unchecked Sendable {
         done.wait()
         done.signal()
         return value
-    }
-}
-
-/// Writes the `config/` part of an archive into a directory, safely: names were checked by
-/// the inspection; files are created with O_EXCL, links only inside the tree.
-enum ConfigExtractor {
-    /// `configFirst`: the archive is ours, whose config/ entries come together before db/ — stop
-    /// reading after them instead of inflating the whole dump (old scripts' archives: any order).
-    static func extract(archive: String, top: String, into root: String, configFirst: Bool = false) throws {
-        let prefix = "\(top)/config/"
-        guard mkdir(root, 0o700) == 0 else {
-            throw SnapError(.ioFailure, "cannot create \(root): \(String(cString: strerror(errno)))")
-        }
-        var directoryModes: [(String, UInt32, Int64)] = []
-        var configBytes: Int64 = 0
-        let reader = try TarGzReader(path: archive)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
-        defer { buffer.deallocate() }
-        var seenConfig = false
-        while let entry = try reader.next() {
-            let name = entry.metadata.name
-            guard name.hasPrefix(prefix) || name == "\(top)/config" || name == prefix else {
-                if configFirst && seenConfig { break }
-                continue
-            }
-            seenConfig = true
-            let relative = String(name.dropFirst(prefix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            if relative.isEmpty {
-                directoryModes.append((root, entry.metadata.mode, entry.metadata.mtime))
-                continue
-            }
-            try ArchivePath.checkRelative(relative)
-            let path = (root as NSString).appendingPathComponent(relative)
-            let mode = entry.metadata.mode & 0o777
-            switch entry.metadata.kind {
-            case .directory:
-                if mkdir(path, 0o700) != 0 && errno != EEXIST {
-                    throw SnapError(.ioFailure, "cannot create \(path): \(String(cString: strerror(errno)))")
-                }
-                directoryModes.append((path, mode, entry.metadata.mtime))
-            case .symlink(let target):
-                try ArchiveInspector.checkLink(name: "config/" + relative, target: target, archive: archive)
-                guard symlink(target, path) == 0 else {
-                    throw SnapError(.ioFailure, "cannot create link \(path): \(String(cString: strerror(errno)))")
-                }
-            case .file:
-                configBytes += entry.size
-                try ConfigLimits.check(name: "config/" + relative, size: entry.size, total: configBytes, archive: archive)
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw SnapError(.ioFailure, "cannot create \(path): \(String(cString: strerror(errno)))") }
-                defer { close(fd) }
-                while true {
-                    let n = try reader.read(into: buffer)
-                    if n == 0 { break }
-                    var offset = 0
-                    while offset < n {
-                        let written = write(fd, buffer.baseAddress! + offset, n - offset)
-                        guard written > 0 else { throw SnapError(.ioFailure, "cannot write \(path): \(String(cString: strerror(errno)))") }
-                        offset += written
-                    }
-                }
-                fchmod(fd, mode_t(mode))
-                var times = [timespec(tv_sec: Int(entry.metadata.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.metadata.mtime), tv_nsec: 0)]
-                futimens(fd, &times)
-            case .hardlink, .other:
-                throw SnapError(.damagedArchive, "\(archive): entry \(name) is not a file, directory or link")
-            }
-        }
-        // Directory modes last: a read-only directory would refuse its own contents.
-        for (path, mode, mtime) in directoryModes.reversed() {
-            chmod(path, mode_t(mode & 0o777))
-            var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
-            utimensat(AT_FDCWD, path, &times, 0)
-        }
     }
 }

@@ -229,4 +229,25 @@ struct ReaderTests {
         #expect(Checksum.crc32Combine(a, b, lengthOfB: 5) == 0xCBF4_3926)
         #expect(Checksum.crc32(Array(data[4...]), seed: a) == 0xCBF4_3926)
     }
+
+    @Test("A NUL byte in a pax path or linkpath is refused as an unsafe name", arguments: ["path", "linkpath"])
+    func nulInPaxName(key: String) throws {
+        try withTemporaryDirectory { dir in
+            var f = TarFormat.UstarFields()
+            f.name = Array("config/l".utf8)[...]
+            f.mode = 0o777
+            f.typeflag = UInt8(ascii: "2")
+            f.linkname = Array("x".utf8)[...]
+            let value = key == "path" ? "config/l\u{0}x" : "..\u{0}/x"
+            let meta = TarEntryMetadata(name: "config/l", mtime: 1)
+            let tar = TarFormat.paxBlocks(for: Array("config/l".utf8), records: TarFormat.paxRecord(key, value), meta: meta)
+                + TarFormat.ustarBlock(f) + [UInt8](repeating: 0, count: 1024)
+            let tarURL = dir.appendingPathComponent("nul.tar")
+            try writeBytes(tar, to: tarURL)
+            let gzURL = dir.appendingPathComponent("nul.tar.gz")
+            try run("gzip", ["-c", "-n", tarURL.path]).stdout.write(to: gzURL)
+            let reader = try TarGzReader(path: gzURL.path)
+            #expect { _ = try reader.next() } throws: { ($0 as? ArchiveError)?.code == .unsafePath }
+        }
+    }
 }

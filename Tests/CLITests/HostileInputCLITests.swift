@@ -176,3 +176,107 @@ struct HostileInputCLITests {
         #expect(left == 0, "the staging database was dropped on SIGTERM")
     }
 }
+
+/// Archives built from a good one for the "Trust" items: links through links, entries the
+/// manifest does not list, NUL bytes in pax names, and a re-ordered (directories first) copy.
+private let buildTrust = #"""
+import hashlib, io, json, os, sys, tarfile
+good, out, tmpname = sys.argv[1:4]
+with tarfile.open(good, "r:gz") as t:
+    members = [(m, t.extractfile(m).read() if m.isfile() else None) for m in t.getmembers()]
+top = members[0][0].name.split("/")[0]
+manifest = json.loads([d for m, d in members if m.name.endswith("/manifest.json")][0])
+
+def entry(name, kind=tarfile.REGTYPE, data=None, link="", pax=None):
+    i = tarfile.TarInfo(top + "/" + name); i.type = kind; i.linkname = link
+    i.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
+    if data is not None: i.size = len(data)
+    if pax: i.pax_headers = pax
+    return (i, data)
+
+def write(name, ms, manifest_obj=None):
+    path = os.path.join(out, name + ".tar.gz")
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as t:
+        for m, d in ms:
+            if m.name.endswith("/manifest.json") and manifest_obj is not None:
+                d = json.dumps(manifest_obj).encode()
+                m = tarfile.TarInfo(m.name); m.size = len(d); m.mode = 0o600
+            t.addfile(m, io.BytesIO(d) if d is not None else None)
+    print(name)
+
+def listed(files=(), links=()):
+    obj = json.loads(json.dumps(manifest))
+    for path, data in files:
+        obj["files"].append({"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    if "links" in obj:
+        for path, target in links: obj["links"].append({"path": path, "target": target})
+    return obj
+
+evil = b"evil\n"
+chain = [entry("config/s", tarfile.SYMTYPE, link="."),
+         entry("config/s/s/s/s/s/s/s/s/l", tarfile.SYMTYPE, link="../../../../../../../.."),
+         entry("config/l/tmp/" + tmpname, data=evil)]
+chain_links = [("config/s", "."), ("config/s/s/s/s/s/s/s/s/l", "../../../../../../../..")]
+write("link-chain", members + chain)
+write("link-chain-listed", members + chain, listed([("config/l/tmp/" + tmpname, evil)], chain_links))
+old_keys = ("room_name", "version", "git_commit", "timestamp", "backup_type", "container_running", "contents", "created_by", "sentient_version")
+write("link-chain-legacy", members + chain, {k: v for k, v in manifest.items() if k in old_keys})
+write("unlisted-config", members + [entry("config/extra.yaml", data=b"x: 1\n")])
+write("unlisted-db", members + [entry("db/extra.sql", data=b"DROP TABLE events;\n")])
+write("unlisted-link", members + [entry("config/extra-link", tarfile.SYMTYPE, link="room.yaml")])
+write("nul-linkpath", members + [entry("config/nul", tarfile.SYMTYPE, link="x", pax={"linkpath": "..\0"})],
+      listed(links=[("config/nul", "..")]))
+write("nul-path", members + [entry("config/a", data=b"a\n", pax={"path": top + "/config/a\0b"})])
+dirs = [(m, d) for m, d in members if m.isdir()]
+write("reordered", dirs + [(m, d) for m, d in members if not m.isdir()])
+"""#
+
+extension HostileInputCLITests {
+    @Test("links through links, unlisted entries, NUL bytes in pax names: verify and restore exit 65, nothing written")
+    func trustArchives() throws {
+        let room = try CLIRoom()
+        let backup = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt"] + room.flags())
+        #expect(backup.status == 0, "\(backup)")
+        let good = try FileManager.default.contentsOfDirectory(atPath: room.output).first { $0.hasSuffix(".tar.gz") }!
+        let hostile = room.dir.path + "/trust"
+        try FileManager.default.createDirectory(atPath: hostile, withIntermediateDirectories: true)
+        let tmpName = "snap-escape-\(UUID().uuidString)"
+        let escaped = "/tmp/" + tmpName
+        defer { unlink(escaped) }
+        let built = try runProcess("python3", ["-c", buildTrust, room.output + "/" + good, hostile, tmpName], timeout: 120)
+        try #require(built.succeeded, "\(built)")
+        let names = built.stdout.split(separator: "\n").map(String.init).filter { $0 != "reordered" }
+        #expect(names.count == 8)
+        let phrases = [
+            "link-chain": "link", "link-chain-listed": "link", "link-chain-legacy": "link",
+            "unlisted-config": "config/extra.yaml", "unlisted-db": "db/extra.sql", "unlisted-link": "config/extra-link",
+            "nul-linkpath": "NUL", "nul-path": "NUL",
+        ]
+        let before = listing(room.dir.path)
+        let eventsBefore = try room.database.psql("SELECT count(*) FROM events")
+        for name in names {
+            let archive = hostile + "/" + name + ".tar.gz"
+            let verify = try snap(["verify", archive])
+            #expect(verify.status == 65, "verify \(name): \(verify)")
+            #expect(verify.stderr.contains(phrases[name] ?? "?"), "verify \(name) says why: \(verify.stderr)")
+            let restore = try snap(["restore", "pharaohs", archive, "--allow-root", "--force", "--room-control", "none", "--no-wait", "--no-mqtt"] + room.flags())
+            #expect(restore.status == 65, "restore \(name): \(restore)")
+            #expect(!FileManager.default.fileExists(atPath: escaped), "\(name): an entry escaped to \(escaped)")
+        }
+        #expect(listing(room.dir.path) == before, "restore wrote files")
+        #expect(try room.database.psql("SELECT count(*) FROM events") == eventsBefore)
+        let staging = try room.database.server.admin {
+            try $0.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [room.database.name + "_"]).count
+        }
+        #expect(staging == 0)
+
+        // Directories first, then files (as `find -type d; find -type f` lists them): the whole config.
+        let reordered = hostile + "/reordered.tar.gz"
+        #expect(try snap(["verify", reordered]).status == 0)
+        try "changed\n".write(toFile: room.rooms + "/pharaohs/room.yaml", atomically: true, encoding: .utf8)
+        let restore = try snap(["restore", "pharaohs", reordered, "--allow-root", "--force", "--room-control", "none", "--no-wait", "--no-mqtt"] + room.flags())
+        #expect(restore.status == 0, "\(restore)")
+        #expect(listing(room.rooms + "/pharaohs") == listing(fixturePath("rooms/pharaohs")), "the restored config is complete")
+        #expect(FileManager.default.contents(atPath: room.rooms + "/pharaohs/room.yaml") == FileManager.default.contents(atPath: fixturePath("rooms/pharaohs/room.yaml")))
+    }
+}
