@@ -97,6 +97,43 @@ private struct Scene {
     }
 }
 
+@Suite("pre-restore retention rule")
+struct PreRestoreRetentionTests {
+    private func name(_ date: Date) -> String { "room_pre_restore_" + RestoreJob.stamp(date) }
+
+    @Test("the newest K are kept, older ones dropped; a name dated more than a day ahead is neither dropped nor counted")
+    func selection() {
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        let hours = { (h: Double) in self.name(now.addingTimeInterval(h * 3600)) }
+        let names = [hours(-30), hours(0), hours(-2), hours(72), hours(23), hours(-500)]
+        let two = PreRestoreRetention.select(names, now: now, keep: 2)
+        #expect(two.keep == [hours(23), hours(0)], "23 h ahead is within a day: counted")
+        #expect(two.drop == [hours(-2), hours(-30), hours(-500)])
+        #expect(two.future == [hours(72)])
+        let one = PreRestoreRetention.select([hours(0)], now: now, keep: 1)
+        #expect(one.keep == [hours(0)] && one.drop.isEmpty)
+        #expect(PreRestoreRetention.select(names, now: now, keep: 0).keep.count == 1, "the newest is always kept")
+        let many = PreRestoreRetention.select(names, now: now, keep: 10)
+        #expect(many.drop.isEmpty && many.future == [hours(72)])
+        // Not a real date (month 13): never dropped.
+        let odd = PreRestoreRetention.select(["room_pre_restore_20241301_000000", hours(-1), hours(-2)], now: now, keep: 1)
+        #expect(odd.future == ["room_pre_restore_20241301_000000"] && odd.drop == [hours(-2)])
+    }
+
+    @Test("the plan names each drop with its age and flags one younger than a day; future-dated ones are named as left alone")
+    func describe() {
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        let young = name(now.addingTimeInterval(-3 * 3600)), old = name(now.addingTimeInterval(-3 * 86400))
+        let future = name(now.addingTimeInterval(5 * 86400))
+        let said = DatabaseSwap.describe(PreRestoreRetention(keep: [], drop: [young, old], future: [future]), now: now, keep: 2)
+        let line = said.line ?? ""
+        #expect(line.contains(young + " (3h 0m old, less than a day old)") && line.contains(old + " (3d 0h old)"), "\(line)")
+        #expect(line.contains("leave \(future) alone"), "\(line)")
+        #expect(said.warnings.count == 1 && said.warnings[0].contains(young), "\(said.warnings)")
+        #expect(DatabaseSwap.describe(PreRestoreRetention(keep: [young], drop: [], future: []), now: now, keep: 2).line == nil)
+    }
+}
+
 @Suite("restore: pre-restore databases, the room lock, undo, blocked databases")
 struct RestoreSafetyTests {
     @Test("restore A, then B to correct it: A's pre-restore database is kept; the plan and --dry-run name what a third would drop")
