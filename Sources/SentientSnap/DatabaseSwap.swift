@@ -115,7 +115,8 @@ struct DatabaseSwap {
                     \(cause), and putting the live database back failed too: ALTER DATABASE \(q(previous)) RENAME TO \(q(live)) (\(failure)).
                     State now: there is no database \(live). The room's data is in \(previous) (connections blocked), the restored data in \(staging). The config directory was not replaced.
                     To put the room back as it was, connect to the maintenance database as a superuser (psql -d postgres) and run:
-                        ALTER DATABASE \(q(previous)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; DROP DATABASE \(q(staging)) WITH (FORCE);
+                        ALTER DATABASE \(q(previous)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true;
+                    and, once the room works again: DROP DATABASE \(q(staging)) WITH (FORCE);
                     or, to finish the database part of this restore instead:
                         ALTER DATABASE \(q(staging)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; ALTER DATABASE \(q(previous)) ALLOW_CONNECTIONS true;
                     then restart the room.
@@ -145,8 +146,11 @@ struct DatabaseSwap {
     ///   ("" when all went well).
     /// - Throws: `SnapError(.attention)` with the databases' state and the commands to run.
     func undo(kept: String?, cause: String) throws -> String {
+        // A name of its own for the restored data (the staging name may be what is in the way),
+        // and no DROP on the same line: psql goes on after a failed statement.
+        let undone = RestoreJob.databaseName(live, suffix: "_undone_" + staging.suffix(15))
         let putBack = kept.map { kept in
-            "ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(quoteLiteral(live)); ALTER DATABASE \(q(live)) RENAME TO \(q(staging)); ALTER DATABASE \(q(kept)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; DROP DATABASE \(q(staging)) WITH (FORCE);"
+            "ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(quoteLiteral(live)); ALTER DATABASE \(q(live)) RENAME TO \(q(undone)); ALTER DATABASE \(q(kept)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true;\n    and, once the room works again: DROP DATABASE \(q(undone)) WITH (FORCE);"
         } ?? "DROP DATABASE \(q(live)) WITH (FORCE);"
         let before = kept.map { "the room's data from before the restore is in \($0)" } ?? "there was no database \(live) before the restore"
         func stuck(_ step: String, _ failure: Error, open: Bool) -> SnapError {
@@ -176,8 +180,8 @@ struct DatabaseSwap {
                     \(cause); undoing the database swap failed: ALTER DATABASE \(q(kept)) RENAME TO \(q(live)) (\(failure)).
                     State now: there is no database \(live). The room's data from before the restore is in \(kept), the restored data in \(staging). The config directory is as it was (not replaced).
                     To put the room back as it was, connect to the maintenance database as a superuser (psql -d postgres) and run:
-                        ALTER DATABASE \(q(kept)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; DROP DATABASE \(q(staging)) WITH (FORCE);
-                    then restart the room.
+                        ALTER DATABASE \(q(kept)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true;
+                    then restart the room, and once it works: DROP DATABASE \(q(staging)) WITH (FORCE);
                     """)
             }
             if let failure = step("ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true") {

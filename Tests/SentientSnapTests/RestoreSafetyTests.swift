@@ -266,6 +266,7 @@ struct RestoreSafetyTests {
         #expect(!message.contains("nothing was changed") && !message.contains("as it was,") && !message.contains("so the room is as it was"), "\(message)")
         #expect(message.contains(scene.name) && message.contains(previous), "the message names the databases: \(message)")
         #expect(message.contains("ALTER DATABASE"), "the message says what to run: \(message)")
+        #expect(!message.contains("DROP DATABASE \(quoteIdentifier(staging))"), "the runbook must not drop the database in the way: \(message)")
         // What the message says is what is there: the restored database is live and usable, the
         // previous one kept, the conflicting database untouched.
         #expect(try events(in: scene.live.database) == "300")
