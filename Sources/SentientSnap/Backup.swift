@@ -110,7 +110,7 @@ public final class BackupJob {
         // One backup of a room per output directory at a time: a second one waits its turn
         // (released, and the lock file removed, when this function returns).
         let roomLock = try RoomLock(room: room, directory: outputDirectory) {
-            self.warn("another backup of \(room) into \(outputDirectory) is running; waiting for it to finish")
+            self.warn("another backup or a restore of \(room) using \(outputDirectory) is running; waiting for it to finish")
         }
         defer { roomLock.release() }
 
@@ -423,11 +423,22 @@ public final class PartialFiles: @unchecked Sendable {
         lock.unlock()
     }
 
-    private var actions: [String: () -> Void] = [:]
+    private var actions: [String: () -> String?] = [:]
+    private var caught = false
 
-    /// Registers work to undo on SIGINT/SIGTERM (dropping a staging database). Actions run
-    /// under this object's lock, so once `unregisterAction` returns its action will not run.
-    public func registerAction(_ key: String, _ action: @escaping () -> Void) {
+    /// Set by `removeAll` before it acts: work that fails because the cleanup pulled the ground
+    /// from under it (a load into a staging database being dropped) checks this, and leaves the
+    /// report and the exit to the signal handler instead of reporting an error of its own.
+    public var interrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return caught
+    }
+
+    /// Registers work to undo on SIGINT/SIGTERM (dropping a staging database); it returns what
+    /// it did, for the exit message. Actions run under this object's lock, so once
+    /// `unregisterAction` returns its action will not run.
+    public func registerAction(_ key: String, _ action: @escaping () -> String?) {
         lock.lock()
         actions[key] = action
         lock.unlock()
@@ -448,13 +459,19 @@ public final class PartialFiles: @unchecked Sendable {
 
     /// Removes every registered partial file and runs the registered actions (called on
     /// SIGINT/SIGTERM; waits for a critical section to end, and the caller then exits).
-    public func removeAll() {
+    /// - Returns: what the actions said they did.
+    @discardableResult
+    public func removeAll() -> [String] {
+        lock.lock()
+        caught = true
+        lock.unlock()
         critical.lock()
         lock.lock()
         let current = paths
-        for action in actions.values { action() }
+        let notes = actions.keys.sorted().compactMap { actions[$0]!() }
         actions = [:]
         lock.unlock()
         for path in current { unlink(path) }
+        return notes
     }
 }

@@ -1,5 +1,6 @@
 import ArchiveWriter
 import Foundation
+import PGWire
 
 /// One backup as `list` shows it: what the file name and the manifest at the archive's head say.
 public struct BackupListing: Codable, Sendable {
@@ -110,8 +111,12 @@ public struct RoomBackupStatus: Codable, Sendable {
 
 /// The newest backup of each room: how old, and whether it verifies.
 public enum BackupStatus {
-    /// - Parameter rooms: rooms that must have a backup even when none is found (e.g. `--room`).
-    public static func check(_ directory: String, rooms: [String] = [], maxAge: TimeInterval, now: Date = Date()) throws -> [RoomBackupStatus] {
+    /// - Parameters:
+    ///   - rooms: rooms that must have a backup even when none is found (e.g. `--room`).
+    ///   - database: problems with a room's database (`--check-db`, see `databaseProblems`).
+    public static func check(
+        _ directory: String, rooms: [String] = [], maxAge: TimeInterval, now: Date = Date(), database: ((String) -> [String])? = nil
+    ) throws -> [RoomBackupStatus] {
         let files = try BackupDirectory.scan(directory, room: rooms.count == 1 ? rooms[0] : nil)
         var newest: [String: BackupFile] = [:]
         var future: [String: [BackupFile]] = [:]
@@ -130,7 +135,7 @@ public enum BackupStatus {
             }
             guard let file = newest[room] else {
                 return RoomBackupStatus(room: room, archive: nil, timestamp: nil, age_seconds: nil, verified: false, sidecar: nil, ok: false,
-                                        problems: ["no backup of \(room) in \(directory)" + (futureFiles.isEmpty ? "" : " other than archives dated in the future")] + futureProblems,
+                                        problems: ["no backup of \(room) in \(directory)" + (futureFiles.isEmpty ? "" : " other than archives dated in the future")] + futureProblems + (database?(room) ?? []),
                                         future_dated: futureFiles.map(\.path))
             }
             let age = now.timeIntervalSince(file.name.date)
@@ -149,8 +154,29 @@ public enum BackupStatus {
             } catch {
                 status.problems.append("\(file.path): \(error)")
             }
+            status.problems += database?(room) ?? []
             status.ok = status.problems.isEmpty
             return status
+        }
+    }
+
+    /// What is wrong with a room's database on its PostgreSQL (settings as a backup resolves
+    /// them): missing, renamed aside by a restore that died between its renames, or refusing
+    /// connections (`ALLOW_CONNECTIONS false`). Empty when it is fine.
+    public static func databaseProblems(room: String, flags: SettingFlags) -> [String] {
+        let place: String
+        let settings: RoomSettings
+        do {
+            settings = try RoomSettings.resolve(room: room, flags: flags)
+        } catch {
+            return ["cannot check the database of \(room): \(error)"]
+        }
+        place = "\(settings.host):\(settings.pgPort)"
+        do {
+            let maintenance = try Connection(settings.maintenanceConnection)
+            return try DatabaseSwap.problems(maintenance, live: settings.pgDatabase, where: place)
+        } catch {
+            return ["cannot check the database \(settings.pgDatabase) of \(room) on \(place): \(error)"]
         }
     }
 }

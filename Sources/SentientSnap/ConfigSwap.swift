@@ -50,7 +50,10 @@ final class ConfigSwap {
         try FileManager.default.createDirectory(atPath: swap.parent, withIntermediateDirectories: true)
         SafeExtractor.removeTree(swap.temp)
         let temp = swap.temp
-        PartialFiles.shared.registerAction("config-temp") { SafeExtractor.removeTree(temp) }
+        PartialFiles.shared.registerAction("config-temp") {
+            SafeExtractor.removeTree(temp)
+            return "the extracted config \(temp) was removed"
+        }
         do {
             let extractor = try SafeExtractor(creating: temp)
             do {

@@ -28,6 +28,8 @@ public struct RestoreRequest: Sendable {
     public var mqttKeepExtra = false
     /// Settle time and caps for reading the broker's current retained set.
     public var mqttLimits = RetainedState.CaptureLimits()
+    /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
+    public var keepPreRestore = PreRestoreRetention.defaultKeep
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings
@@ -123,6 +125,11 @@ public final class RestoreJob {
             settings.plaintextWarning(for: connection).map(warn)
             maintenance = connection
         }
+        // The room's lock, held from before the plan to the end (a dry run changes nothing and
+        // takes none): a running backup or restore of the room finishes first.
+        let roomLock = request.dryRun ? nil : try RoomLock.forRestore(
+            room: room, archive: request.archive, database: maintenance.map { ($0, settings.pgDatabase) }, warn: warn)
+        defer { roomLock?.release() }
 
         // 3. The plan, and confirmation.
         let stamp = Self.stamp(request.now)
@@ -131,7 +138,20 @@ public final class RestoreJob {
         let previous = Self.databaseName(live, suffix: "_pre_restore_\(stamp)")
         let liveExists = try maintenance.map { try Self.databaseExists($0, live) } ?? false
         if restoreDatabase && !liveExists, let maintenance {
-            try Self.checkInterruptedSwap(maintenance, live: live)
+            try DatabaseSwap.checkInterruptedSwap(maintenance, live: live)
+        }
+        var retention = PreRestoreRetention(keep: [], drop: [], future: [])
+        var retentionLine: String?
+        var blockedLive: String?
+        if restoreDatabase && liveExists, let maintenance {
+            blockedLive = try DatabaseSwap.blockedLive(maintenance, live: live)
+            blockedLive.map(warn)
+        }
+        if restoreDatabase && !request.inPlace && liveExists, let maintenance {
+            retention = try DatabaseSwap.retention(maintenance, live: live, adding: previous, now: request.now, keep: request.keepPreRestore)
+            let described = DatabaseSwap.describe(retention, now: request.now, keep: request.keepPreRestore)
+            retentionLine = described.line
+            described.warnings.forEach(warn)
         }
         var plan: [String] = []
         let manifest = inspection.manifest
@@ -144,6 +164,8 @@ public final class RestoreJob {
         } else if restoreDatabase {
             plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) while the room runs, then swap it in as \(live)"
                 + (liveExists ? " (the current one is kept as \(previous))" : " (no database \(live) exists yet)"))
+            if let retentionLine { plan.append(retentionLine) }
+            if blockedLive != nil { plan.append("note: \(live) has ALLOW_CONNECTIONS false (see the warning); it is swapped out and kept as \(previous) with connections allowed again") }
         } else {
             plan.append("database: left as it is")
         }
@@ -200,12 +222,16 @@ public final class RestoreJob {
         var previousDatabase: String?
         var swapStarted: Date?
         var swapDuration: Double?
+        var swapAttention: [String] = []
         if restoreDatabase, !request.inPlace, let maintenance {
             events(.step("swapping \(staging) in as \(live)"))
             swapStarted = Date()
-            previousDatabase = try swapDatabase(maintenance, live: live, liveExists: liveExists, staging: staging, previous: previous)
+            let outcome = try DatabaseSwap(maintenance: maintenance, live: live, staging: staging, previous: previous).swap(liveExists: liveExists)
+            previousDatabase = outcome.previous
+            swapAttention = outcome.attention
             swapDuration = Date().timeIntervalSince(swapStarted!)
-            dropped = dropOlderPreRestore(maintenance, live: live, keep: previousDatabase)
+            dropped = DatabaseSwap.dropPreRestore(
+                maintenance, live: live, planned: retention.drop, now: request.now, keep: request.keepPreRestore, warn: warn)
         }
 
         // 6. Swap the config directory; undo the database swap if that fails.
@@ -220,13 +246,12 @@ public final class RestoreJob {
                 if restoreDatabase && request.inPlace {
                     throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
                 }
-                if let maintenance, let previousDatabase {
-                    undoDatabaseSwap(maintenance, live: live, staging: staging, previous: previousDatabase)
-                } else if let maintenance, restoreDatabase {
-                    try? maintenance.execute("ALTER DATABASE \(quoteIdentifier(live)) RENAME TO \(quoteIdentifier(staging))")
-                    try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+                var note = ""
+                if let maintenance, restoreDatabase {
+                    note = try DatabaseSwap(maintenance: maintenance, live: live, staging: staging, previous: previous)
+                        .undo(kept: previousDatabase, cause: "replacing the config directory failed (\(error))")
                 }
-                throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database swap was undone, so the room is as it was")
+                throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database swap was undone, so the room is as it was" + note)
             }
         }
 
@@ -235,7 +260,7 @@ public final class RestoreJob {
 
         // 7. Restart the room at once.
         var restarted = false
-        var attention: [String] = []
+        var attention: [String] = swapAttention
         do {
             switch control {
             case .docker:
@@ -437,7 +462,12 @@ public final class RestoreJob {
         // unregisters this before it starts).
         let maintenanceSettings = request.settings.maintenanceConnection
         PartialFiles.shared.registerAction("staging") {
-            _ = try? Connection(maintenanceSettings).execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+            do {
+                try Connection(maintenanceSettings).execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
+                return "the staging database \(staging) was dropped; nothing was changed"
+            } catch {
+                return "the live database was not changed, but the staging database \(staging) could not be dropped (\(error)): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database"
+            }
         }
         defer { PartialFiles.shared.unregisterAction("staging") }
         do {
@@ -454,6 +484,11 @@ public final class RestoreJob {
             }
             return stats.rows
         } catch {
+            // SIGINT/SIGTERM: the handler drops the staging database (which is what made the load
+            // fail) and reports it; the process exits with the signal's status.
+            if PartialFiles.shared.interrupted {
+                throw SnapError(.interrupted, "interrupted; the staging database \(staging) is dropped on the way out; nothing was changed")
+            }
             guard dropStaging(maintenance, staging) else {
                 throw SnapError(.failure, "\(error) — the live database was not changed, but the staging database \(staging) could not be dropped (the server is down or restarting?): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database")
             }
@@ -485,101 +520,6 @@ public final class RestoreJob {
         return SnapError(.failure, message + " (the staging database was dropped; nothing was changed)")
     }
 
-    /// Blocks connections to the live database, renames it aside, renames staging in,
-    /// allows connections again. Retries when a session slips in; undoes on failure.
-    private func swapDatabase(
-        _ maintenance: Connection, live: String, liveExists: Bool, staging: String, previous: String
-    ) throws -> String? {
-        let qLive = quoteIdentifier(live), qStaging = quoteIdentifier(staging), qPrevious = quoteIdentifier(previous)
-        if !liveExists {
-            try retry { try maintenance.execute("ALTER DATABASE \(qStaging) RENAME TO \(qLive)") }
-            return nil
-        }
-        try maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS false")
-        do {
-            try retry {
-                _ = try maintenance.query("""
-                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
-                    WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()
-                    """, [live])
-                try maintenance.execute("ALTER DATABASE \(qLive) RENAME TO \(qPrevious)")
-            }
-        } catch {
-            try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
-            try? maintenance.execute("DROP DATABASE IF EXISTS \(qStaging) WITH (FORCE)")
-            throw SnapError(.failure, "could not take the live database \(live) offline (\(error)); it was left in place and the staging database dropped — nothing was changed")
-        }
-        do {
-            try retry { try maintenance.execute("ALTER DATABASE \(qStaging) RENAME TO \(qLive)") }
-        } catch {
-            try? maintenance.execute("ALTER DATABASE \(qPrevious) RENAME TO \(qLive)")
-            try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
-            try? maintenance.execute("DROP DATABASE IF EXISTS \(qStaging) WITH (FORCE)")
-            throw SnapError(.failure, "could not rename the staging database into place (\(error)); the live database was put back — nothing was changed")
-        }
-        try maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS true")
-        try maintenance.execute("ALTER DATABASE \(qPrevious) ALLOW_CONNECTIONS true")
-        return previous
-    }
-
-    /// A swap that stopped between its two renames (a crash, a kill, the server going down)
-    /// leaves no database `live` but a `<live>_pre_restore_<ts>` one, and usually the staging
-    /// database. Restoring on top would lose sight of the room's data, so this refuses and says
-    /// exactly which databases to rename to finish or to undo that swap.
-    /// - Throws: `SnapError(.failure)` with the runbook when such a state is found.
-    static func checkInterruptedSwap(_ maintenance: Connection, live: String) throws {
-        func newest(_ suffix: String) throws -> String? { try leftovers(maintenance, live: live, suffix: suffix).first }
-        guard let previous = try newest("_pre_restore_") else { return }
-        let q = quoteIdentifier
-        var lines = ["the database \(live) does not exist, but \(previous) does: an earlier restore stopped between the two renames of its database swap. Nothing was changed now. To recover, connect to the maintenance database as a superuser (psql -d postgres) and either"]
-        if let staging = try newest("_restore_") {
-            lines.append("  finish that restore (the staging database \(staging) was complete before the swap began):")
-            lines.append("    ALTER DATABASE \(q(staging)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true; ALTER DATABASE \(q(previous)) ALLOW_CONNECTIONS true;")
-            lines.append("  or undo it (back to the database as it was before that restore):")
-        } else {
-            lines.append("  put the previous database back:")
-        }
-        lines.append("    ALTER DATABASE \(q(previous)) RENAME TO \(q(live)); ALTER DATABASE \(q(live)) ALLOW_CONNECTIONS true;")
-        lines.append("then restart the room and, if wanted, run this restore again.")
-        throw SnapError(.failure, lines.joined(separator: "\n"))
-    }
-
-    private func undoDatabaseSwap(_ maintenance: Connection, live: String, staging: String, previous: String) {
-        let qLive = quoteIdentifier(live)
-        try? maintenance.execute("ALTER DATABASE \(qLive) ALLOW_CONNECTIONS false")
-        _ = try? maintenance.query("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", [live])
-        try? retry { try maintenance.execute("ALTER DATABASE \(qLive) RENAME TO \(quoteIdentifier(staging))") }
-        try? maintenance.execute("ALTER DATABASE \(quoteIdentifier(previous)) RENAME TO \(qLive)")
-        try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
-    }
-
-    /// Keeps the newest pre-restore database, drops older ones.
-    private func dropOlderPreRestore(_ maintenance: Connection, live: String, keep: String?) -> [String] {
-        guard let names = try? Self.leftovers(maintenance, live: live, suffix: "_pre_restore_") else { return [] }
-        let keepName = keep ?? names.first
-        var dropped: [String] = []
-        for name in names where name != keepName {
-            if (try? maintenance.execute("DROP DATABASE \(quoteIdentifier(name)) WITH (FORCE)")) != nil {
-                dropped.append(name)
-            }
-        }
-        return dropped
-    }
-
-    private func retry(_ body: () throws -> Void) throws {
-        var lastError: Error?
-        for attempt in 0..<8 {
-            do {
-                try body()
-                return
-            } catch let error as PGError where error.sqlState == "55006" {
-                lastError = error
-                Thread.sleep(forTimeInterval: 0.1 * Double(attempt + 1))
-            }
-        }
-        throw lastError!
-    }
-
     // MARK: - Names
 
     static func isoFractional(_ date: Date) -> String {
@@ -593,19 +533,6 @@ public final class RestoreJob {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyyMMdd_HHmmss"
         return formatter.string(from: date)
-    }
-
-    /// The databases earlier restores of `live` named `databaseName(live, suffix: suffix + ts)`
-    /// (ts `YYYYMMDD_HHMMSS`), newest first. Recomputing each candidate's name from its ts also
-    /// finds the hash-shortened names of long database names, and nothing that merely starts
-    /// alike.
-    static func leftovers(_ connection: Connection, live: String, suffix: String) throws -> [String] {
-        let names = try connection.query("SELECT datname FROM pg_catalog.pg_database").rows.compactMap { $0[0] }
-        return names.filter { name in
-            let ts = String(name.suffix(15))
-            guard ts.range(of: #"^[0-9]{8}_[0-9]{6}$"#, options: .regularExpression) != nil else { return false }
-            return databaseName(live, suffix: suffix + ts) == name
-        }.sorted { $0.suffix(15) > $1.suffix(15) }
     }
 
     /// `<db><suffix>`, shortened with a hash of the full name when over 63 bytes.

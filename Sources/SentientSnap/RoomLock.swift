@@ -1,4 +1,5 @@
 import Foundation
+import PGWire
 
 /// `.sentient-<room>.lock` in an output directory, held with `flock(LOCK_EX)` for the length of
 /// one backup, so two backups of a room into one directory run one after the other instead of
@@ -49,4 +50,32 @@ final class RoomLock {
     }
 
     deinit { release() }
+}
+
+extension RoomLock {
+    /// The locks a restore holds to its end, so that it never interleaves with a backup or
+    /// another restore of the room: the room lock in the archive's directory (where that room's
+    /// backups are written: the file a backup there takes), then, with a database to restore, a
+    /// PostgreSQL advisory lock on the live database's name (a restore from an archive elsewhere).
+    /// A directory where no lock file can be made (read-only media) draws a warning instead.
+    static func forRestore(
+        room: String, archive: String, database: (Connection, String)?, warn: (String) -> Void
+    ) throws -> RoomLock? {
+        let directory = (archive as NSString).deletingLastPathComponent
+        let place = directory.isEmpty ? "." : directory
+        var lock: RoomLock?
+        do {
+            lock = try RoomLock(room: room, directory: place) {
+                warn("a backup or restore of \(room) using \(place) is running; waiting for it to finish")
+            }
+        } catch let error as SnapError {
+            warn("\(error.message): a backup of \(room) into \(place) is not held off during this restore")
+        }
+        if let (maintenance, live) = database {
+            try DatabaseSwap.lockDatabase(maintenance, live: live) {
+                warn("another restore of \(room) (database \(live)) is running; waiting for it to finish")
+            }
+        }
+        return lock
+    }
 }

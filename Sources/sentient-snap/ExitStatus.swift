@@ -81,6 +81,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
+        if PartialFiles.shared.interrupted { SignalCleanup.awaitExit(after: error) }
         let message = String(describing: error)
         HookContext.shared.message = message
         FileHandle.standardError.write(Data("sentient-snap: error: \(message)\n".utf8))
@@ -99,16 +100,32 @@ func checkRoot(allowRoot: Bool, command: String) throws {
 
 /// Removes partial output and exits 130/143 on SIGINT/SIGTERM. The handlers run on a
 /// dispatch queue, not in signal context, so they may take locks and unlink files.
+///
+/// The handler owns the outcome: one message (what its cleanup did) and the signal's status.
+/// The work it cut short (a load into the staging database it dropped) fails meanwhile; the
+/// main path sees `PartialFiles.interrupted` and waits here for the handler's exit instead of
+/// reporting that failure as a second message with status 1.
 enum SignalCleanup {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Called with the main path's error once a signal was caught: waits for the handler to exit
+    /// the process. A state report that needs a human (exit 75) is printed first, so it is never
+    /// lost. Returns only if the handler has not exited within a minute (its cleanup hangs).
+    static func awaitExit(after error: Error) {
+        if let error = error as? SnapError, error.code == .attention {
+            FileHandle.standardError.write(Data("sentient-snap: error: \(error.message)\n".utf8))
+        }
+        _ = DispatchSemaphore(value: 0).wait(timeout: .now() + 60)
+    }
 
     static func install() {
         for (sig, status) in [(SIGINT, ExitStatus.interrupted), (SIGTERM, ExitStatus.terminated)] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                PartialFiles.shared.removeAll()
-                FileHandle.standardError.write(Data("\nsentient-snap: interrupted; partial output removed\n".utf8))
+                let notes = PartialFiles.shared.removeAll()
+                let message = (["interrupted; partial output removed"] + notes).joined(separator: "; ")
+                FileHandle.standardError.write(Data("\nsentient-snap: \(message)\n".utf8))
                 _exit(status)
             }
             source.resume()

@@ -152,9 +152,10 @@ struct HostileInputCLITests {
         #expect(try room.outputIsEmpty())
     }
 
-    @Test("SIGTERM during the staging restore (before the swap): exit 143, live room as before, staging dropped")
-    func restoreTerminated() throws {
-        let room = try CLIRoom(bulk: "hi_sigterm")
+    @Test("SIGINT / SIGTERM during the staging restore (before the swap): exactly 130 / 143 and one message, live room as before, staging dropped",
+          arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func restoreTerminated(_ signal: Int32, _ status: Int32) throws {
+        let room = try CLIRoom(bulk: "hi_sig\(signal)")
         let backup = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt", "--compress-level", "1"] + room.flags())
         #expect(backup.status == 0, "\(backup)")
         let archive = room.output + "/" + (try room.leftovers().first { $0.hasSuffix(".tar.gz") } ?? "")
@@ -167,13 +168,18 @@ struct HostileInputCLITests {
                 ((try? Connection(admin).query("SELECT 1 FROM pg_stat_activity WHERE starts_with(datname, $1) AND query ILIKE 'COPY%'", [room.database.name + "_restore_"]).count) ?? 0) > 0
             }
             #expect(seen, "the staging COPY was never seen")
-            for pid in processes(withCommandLineContaining: archive) { kill(pid, SIGTERM) }
+            for pid in processes(withCommandLineContaining: archive) { kill(pid, signal) }
         }
-        #expect(result.status == 143, "\(result)")
+        #expect(result.status == status, "\(result)")
+        // One message, saying what happened to the staging database; no second error from the load.
+        let messages = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sentient-snap:") && !$0.hasPrefix("sentient-snap: warning:") }
+        #expect(messages.count == 1, "\(result.stderr)")
+        #expect(messages.first?.contains("interrupted") == true, "\(result.stderr)")
+        #expect(messages.first?.contains("staging database") == true && messages.first?.contains("nothing was changed") == true, "\(result.stderr)")
         #expect(try room.database.psql("SELECT count(*) FROM bulk") == "1000")
         #expect(FileManager.default.fileExists(atPath: marker))
         let left = try Connection(admin).query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [room.database.name + "_"]).count
-        #expect(left == 0, "the staging database was dropped on SIGTERM")
+        #expect(left == 0, "the staging database was dropped on the signal")
     }
 }
 

@@ -104,6 +104,21 @@ struct OpsCLITests {
         #expect(export.stdout.contains("COPY public.events"))
     }
 
+    @Test("status --check-db names a room database left with ALLOW_CONNECTIONS false (exit 75), and is 0 once it is open")
+    func statusNamesBlockedDatabase() throws {
+        let (room, _) = try backedUpRoom()
+        let name = room.database.name
+        let args = ["status", room.output, "--room", "pharaohs", "--check-db"] + room.flags()
+        let open = try snap(args)
+        #expect(open.status == 0, "\(open)")
+        try room.database.server.admin { try $0.execute("ALTER DATABASE \(quoteIdentifier(name)) ALLOW_CONNECTIONS false") }
+        defer { try? room.database.server.admin { try $0.execute("ALTER DATABASE \(quoteIdentifier(name)) ALLOW_CONNECTIONS true") } }
+        let blocked = try snap(args)
+        #expect(blocked.status == 75, "\(blocked)")
+        #expect(blocked.stdout.contains(name) && blocked.stdout.contains("ALLOW_CONNECTIONS false"), "\(blocked.stdout)")
+        #expect(blocked.stdout.contains("ALTER DATABASE"), "it says what to run: \(blocked.stdout)")
+    }
+
     @Test("hooks see the outcome in SENTIENT_HOOK_*; a failing hook does not change the exit status")
     func hooks() throws {
         let room = try CLIRoom()

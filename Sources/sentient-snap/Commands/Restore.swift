@@ -11,9 +11,11 @@ struct Restore: ParsableCommand {
             The whole archive is verified first; a damaged or unsafe archive is refused before
             anything changes. The database is restored into a staging database while the room
             keeps running, then swapped in with connections blocked (the old one is kept as
-            <db>_pre_restore_<ts>), the config directory is swapped (the old one is kept as
+            <db>_pre_restore_<ts>; the newest --keep-pre-restore of those are kept, and the plan
+            names any it drops), the config directory is swapped (the old one is kept as
             <room>.pre-restore.<ts>), the room is restarted and /ready is awaited. Any failure
-            before the swap leaves the room exactly as it was.
+            before the swap leaves the room exactly as it was. A restore holds the room's lock
+            (the one backups into the archive's directory take) from before its plan to its end.
 
             EXAMPLES:
               sentient-snap restore pharaohs /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
@@ -68,6 +70,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("mqtt-keep-extra"), help: "Keep retained topics the archive does not have (default: clear them).")
     var mqttKeepExtra = false
 
+    @Option(name: .customLong("keep-pre-restore"), help: "How many <db>_pre_restore_<ts> databases to keep, this restore's included; the plan names any older ones it drops (default: 2).")
+    var keepPreRestore: Int = 2
+
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
@@ -93,6 +98,7 @@ struct Restore: ParsableCommand {
             throw ValidationError(error.message)
         }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 64.") }
+        guard keepPreRestore >= 1 else { throw ValidationError("--keep-pre-restore \(keepPreRestore): keep at least 1 (the database this restore replaces).") }
         guard readyTimeout > 0 else { throw ValidationError("--ready-timeout must be positive.") }
         if noConfig && noDB && noMQTT { throw ValidationError("--no-config, --no-db and --no-mqtt together leave nothing to restore.") }
         if inPlace && noDB { throw ValidationError("--in-place restores the database: it cannot be combined with --no-db.") }
@@ -121,6 +127,7 @@ struct Restore: ParsableCommand {
             request.createRoles = createRoles
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
+            request.keepPreRestore = keepPreRestore
             let quiet = output.quiet || output.json
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let job = RestoreJob(request, events: { event in

@@ -16,6 +16,7 @@ struct Status: ParsableCommand {
             EXAMPLES:
               sentient-snap status /var/backups/sentient
               sentient-snap status /var/backups/sentient --room pharaohs --max-age 26h --json
+              sentient-snap status /var/backups/sentient --check-db   # each room's settings: /etc/sentient/<room>.env
 
             \(exitStatusHelp)
             """
@@ -30,6 +31,11 @@ struct Status: ParsableCommand {
     @Option(name: .customLong("max-age"), help: "Oldest acceptable age of a room's newest backup (default: 26h).")
     var maxAge: String = "26h"
 
+    @Flag(name: .customLong("check-db"), help: "Also check each room's database on its PostgreSQL: that it exists and accepts connections (a restore that died half-way can leave it renamed or with ALLOW_CONNECTIONS false).")
+    var checkDB = false
+
+    @OptionGroup(title: "With --check-db") var connection: ConnectionOptions
+
     @Flag(help: "Print one JSON array instead of the summary.")
     var json = false
 
@@ -42,7 +48,10 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let statuses = try BackupStatus.check(directory, rooms: room.map { [$0] } ?? [], maxAge: try DurationText.seconds(maxAge))
+            let flags = connection.flags
+            let database: ((String) -> [String])? = checkDB ? { room in BackupStatus.databaseProblems(room: room, flags: flags) } : nil
+            let statuses = try BackupStatus.check(
+                directory, rooms: room.map { [$0] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database)
             if json {
                 print(try jsonString(statuses))
             } else if statuses.isEmpty {
