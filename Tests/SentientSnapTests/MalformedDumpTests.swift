@@ -35,14 +35,20 @@ private func archiveWithDump(_ path: String, post: [(id: Int32, deps: [Int32])])
     try writeArchive(path, dump: dump)
 }
 
-/// An archive in our layout holding `dump` as db/database.dump (the manifest lists no files).
+/// An archive in our layout holding `dump` as db/database.dump, listed in the manifest with its
+/// size and SHA-256 (an unlisted file is damage of its own).
 func writeArchive(_ path: String, dump: [UInt8]) throws {
     let base = "sentient-mal-20240101-020000"
+    let dumpFile = path + ".dump"
+    FileManager.default.createFile(atPath: dumpFile, contents: Data(dump))
+    defer { try? FileManager.default.removeItem(atPath: dumpFile) }
+    let digest = try BackupJob.sha256(ofFile: dumpFile)
     let writer = try TarGzWriter(path: path)
     let manifest = Array("""
         {"room_name": "mal", "timestamp": "2024-01-01T01:00:00Z", "backup_type": "full",
          "contents": {"database": true, "config": false, "mqtt": false}, "created_by": "sentient-snap",
-         "format_version": \(Manifest.formatVersion), "tool_version": "test", "files": []}
+         "format_version": \(Manifest.formatVersion), "tool_version": "test",
+         "files": [{"path": "db/database.dump", "size": \(dump.count), "sha256": "\(digest)"}]}
         """.utf8)
     try writer.addFile(TarEntryMetadata(name: base + "/manifest.json", kind: .file, mode: 0o600, mtime: 0), size: Int64(manifest.count)) { try $0.write(manifest) }
     try writer.addEntry(TarEntryMetadata(name: base + "/db", kind: .directory, mode: 0o700, mtime: 0))
