@@ -47,7 +47,7 @@ struct SchemaReader {
     }
 
     func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
-        guard let text else { return nil }
+        guard let text, !options.noComments else { return nil }
         return Self.entry(tag, "COMMENT", .none, defn: "COMMENT ON \(target) IS \(quoteLiteral(text));\n", namespace: namespace, owner: owner)
     }
 
@@ -115,6 +115,7 @@ struct SchemaReader {
         try readTypes()
         try readFunctions()
         try readOperatorFamilies()
+        try readForeignData()
         try readRelations()
         try readDefaults()
         try readExtensionConfigData()
@@ -125,6 +126,9 @@ struct SchemaReader {
         try readRules()
         try readPolicies()
         try readStatistics()
+        try readPublications()
+        try readSubscriptions()
+        try readEventTriggers()
         try readDependencies()
         orderDomainChecksAfterData()
     }
@@ -153,7 +157,7 @@ struct SchemaReader {
             """)[0]
         let q: String = try database.get("q"), name: String = try database.get("datname"), owner: String = try database.get("owner")
         var sql = ""
-        if let comment = database["comment"] { sql += "COMMENT ON DATABASE \(q) IS \(quoteLiteral(comment));\n" }
+        if let comment = database["comment"], !options.noComments { sql += "COMMENT ON DATABASE \(q) IS \(quoteLiteral(comment));\n" }
         let listSettings: Set<String> = ["search_path", "temp_tablespaces", "session_preload_libraries", "local_preload_libraries", "shared_preload_libraries"]
         for row in try rows("""
             SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(s.setrole)) END AS role,
@@ -198,7 +202,7 @@ struct SchemaReader {
                 // initdb creates it: only its owner, comment and privileges can differ.
                 let customOwner = owner != "pg_database_owner"
                 // No comment at all is custom too: the restored database's public schema has the standard one.
-                let customComment = row["comment"] != "standard public schema"
+                let customComment = row["comment"] != "standard public schema" && !options.noComments
                 let customACL = row["acl"] != row["initacl"]
                 guard customOwner || customComment || customACL else { continue }
                 entries.append(Self.entry(
@@ -519,15 +523,18 @@ struct SchemaReader {
                     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
                     WHERE i.inhrelid = c.oid) AS parents,
                    (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS parent_oid,
-                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef
+                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,
+                   (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+                    WHERE ft.ftrelid = c.oid) AS foreign_server,
+                   (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND \(userNamespaceFilter)
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                               AND d.objid = c.oid AND d.objsubid = 0 AND d.refobjid <> c.oid AND d.deptype = 'i')
             ORDER BY n.nspname, c.relname
             """)
-        let tableOIDs = relations.filter { ["r", "p"].contains($0["relkind"]) }.compactMap { $0["oid"] }
+        let tableOIDs = relations.filter { ["r", "p", "f"].contains($0["relkind"]) }.compactMap { $0["oid"] }
         let columns = try readColumns(tableOIDs + relations.filter { ["v", "m"].contains($0["relkind"]) }.compactMap { $0["oid"] })
         let checks = try rows("""
             SELECT co.conrelid, pg_catalog.quote_ident(co.conname) AS q, pg_catalog.pg_get_constraintdef(co.oid) AS def, co.conname,
@@ -582,7 +589,9 @@ struct SchemaReader {
             // Tables, partitioned tables, partitions, inheritance children.
             let cols = columns[oid] ?? []
             let partition = row["relispartition"] == "t"
-            var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")TABLE \(q) "
+            let foreign = row["relkind"] == "f"
+            let desc = foreign ? "FOREIGN TABLE" : "TABLE"
+            var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")\(desc) \(q) "
             var lines: [String] = []
             var after: [String] = []
             for column in cols {
@@ -625,6 +634,7 @@ struct SchemaReader {
                 add(attach)
             }
             if let partkey = row["partkey"] { defn += "\nPARTITION BY \(partkey)" }
+            if foreign { defn += foreignTableClause(server: try row.get("foreign_server"), options: row["foreign_options"]) }
             if let options = row["options"], !options.isEmpty { defn += "\nWITH (\(options))" }
             defn += ";\n"
             for column in cols {
@@ -636,6 +646,7 @@ struct SchemaReader {
                 if let storage = column["storage"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STORAGE \(storage);") }
                 if let options = column["attoptions"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET (\(options));") }
                 if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
+                if let options = column["fdwoptions"] { after.append("ALTER FOREIGN TABLE \(q) ALTER COLUMN \(qname) OPTIONS (\n    \(options)\n);") }
             }
             switch row["relreplident"] {
             case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
@@ -645,8 +656,8 @@ struct SchemaReader {
             if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
             if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
             if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, "TABLE", .preData, defn: defn, drop: "DROP TABLE \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: "", tableAM: row["relkind"] == "p" ? nil : "heap")]
-            entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: "TABLE")
+            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: row["relkind"] == "r" ? "heap" : nil)]
+            entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: desc)
             for check in checks where check["conrelid"] == oid {
                 if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }
             }
@@ -719,6 +730,7 @@ struct SchemaReader {
                    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END AS storage,
                    pg_catalog.array_to_string(a.attoptions, ', ') AS attoptions,
                    CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
+                   \(foreignOptionsSQL("a.attfdwoptions")) AS fdwoptions,
                    (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
                      AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
@@ -817,7 +829,7 @@ struct SchemaReader {
             FROM pg_catalog.pg_attrdef d
             JOIN pg_catalog.pg_class c ON c.oid = d.adrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-            WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v') AND \(userNamespaceFilter)
+            WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
             ORDER BY n.nspname, c.relname, a.attnum
             """)
@@ -847,7 +859,7 @@ struct SchemaReader {
                    (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex
             FROM pg_catalog.pg_constraint co
             JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND \(userNamespaceFilter)
+            WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
             ORDER BY n.nspname, c.relname, co.conname
             """)
