@@ -648,7 +648,7 @@ struct SchemaReader {
                 if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
                 if let options = column["fdwoptions"] { after.append("ALTER FOREIGN TABLE \(q) ALTER COLUMN \(qname) OPTIONS (\n    \(options)\n);") }
             }
-            switch row["relreplident"] {
+            switch foreign ? nil : row["relreplident"] {
             case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
             case "f": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY FULL;")
             default: break

@@ -6,12 +6,6 @@ struct UnsupportedObjectScanner {
     let connection: Connection
 
     private static let checks: [String] = [
-        """
-        SELECT CASE c.relkind WHEN 'f' THEN 'foreign table ' ELSE 'relation ' END
-               || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
-        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'f' AND \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
-        """,
         // Table features beyond what the dump writes.
         """
         SELECT 'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) || ' ('
@@ -60,8 +54,6 @@ struct UnsupportedObjectScanner {
         FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
         WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_conversion", "c.oid"))
         """,
-        "SELECT 'foreign data wrapper ' || pg_catalog.quote_ident(fdwname) FROM pg_catalog.pg_foreign_data_wrapper WHERE \(notExtensionMember("pg_catalog.pg_foreign_data_wrapper", "oid"))",
-        "SELECT 'foreign server ' || pg_catalog.quote_ident(srvname) FROM pg_catalog.pg_foreign_server",
         "SELECT 'large objects (' || count(*) || ')' FROM pg_catalog.pg_largeobject_metadata HAVING count(*) > 0",
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)' FROM pg_catalog.pg_default_acl HAVING count(*) > 0",
         "SELECT 'access method ' || pg_catalog.quote_ident(amname) FROM pg_catalog.pg_am WHERE oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_am", "oid"))",

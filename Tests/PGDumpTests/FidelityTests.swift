@@ -96,8 +96,6 @@ struct FidelityTests {
 
     @Test("each object kind the dump cannot reproduce is refused by name", arguments: [
         ("CREATE FUNCTION same_int(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2'; CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = same_int);", "operator public.==="),
-        ("CREATE FOREIGN DATA WRAPPER snap_fdw;", "foreign data wrapper snap_fdw"),
-        ("CREATE FOREIGN DATA WRAPPER snap_fdw2; CREATE SERVER snap_server FOREIGN DATA WRAPPER snap_fdw2;", "foreign server snap_server"),
         ("SELECT lo_create(0);", "large objects (1)"),
         ("CREATE TYPE pair AS (a int, b int); CREATE TABLE typed_t OF pair;", "typed table (OF type)"),
         ("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;", "default privileges"),

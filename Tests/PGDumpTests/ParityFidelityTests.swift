@@ -22,6 +22,7 @@ struct ParityFidelityTests {
         "publications",
         "subscriptions",
         "event-triggers",
+        "foreign-data",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)

@@ -123,14 +123,14 @@ struct BackupTests {
         try fixture.database.psql("""
             CREATE FUNCTION int_same(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2';
             CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int_same);
-            CREATE FOREIGN DATA WRAPPER room_fdw;
+            CREATE CONVERSION room_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
             SELECT pg_catalog.lo_create(0);
             """)
         let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
         let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
         #expect(error?.code == .unsupportedObject)
         #expect(error?.message.contains("operator public.===") == true)
-        #expect(error?.message.contains("foreign data wrapper room_fdw") == true)
+        #expect(error?.message.contains("conversion public.room_conv") == true)
         #expect(error?.message.contains("large objects (1)") == true)
         #expect(try fixture.outputFiles().isEmpty)
     }
