@@ -526,7 +526,8 @@ struct SchemaReader {
                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,
                    (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
                     WHERE ft.ftrelid = c.oid) AS foreign_server,
-                   (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options
+                   (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options,
+                   CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
@@ -592,10 +593,17 @@ struct SchemaReader {
             let foreign = row["relkind"] == "f"
             let desc = foreign ? "FOREIGN TABLE" : "TABLE"
             var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")\(desc) \(q) "
+            // A typed table (CREATE TABLE ... OF type) takes its columns from the type; only NOT NULL is its own.
+            let oftype = row["oftype"]
+            if let oftype { defn += "OF \(oftype)" }
             var lines: [String] = []
             var after: [String] = []
             for column in cols {
                 let qname: String = try column.get("q")
+                if oftype != nil {
+                    if column["attnotnull"] == "t" { lines.append("    \(qname) NOT NULL") }
+                    continue
+                }
                 let local = column["attislocal"] == "t"
                 // Partitions are created whole and attached afterwards, as pg_dump does.
                 if !local && !partition {
@@ -624,7 +632,7 @@ struct SchemaReader {
             for check in checks where check["conrelid"] == oid {
                 lines.append("    CONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))")
             }
-            defn += "(\n" + lines.joined(separator: ",\n") + "\n)"
+            if oftype == nil || !lines.isEmpty { defn += (oftype == nil ? "" : " ") + "(\n" + lines.joined(separator: ",\n") + "\n)" }
             if !partition, let parents = row["parents"] { defn += "\nINHERITS (\(parents))" }
             if partition, let parent = row["parents"], let bound = row["partbound"] {
                 var attach = DumpObject(
@@ -856,6 +864,7 @@ struct SchemaReader {
                    pg_catalog.pg_get_constraintdef(co.oid) AS def, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
                    pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment, c.relkind, co.conparentid, co.conislocal, c.relispartition,
                    co.conindid, (SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS clustered,
+                   (SELECT i.indisreplident FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS replident,
                    (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex
             FROM pg_catalog.pg_constraint co
             JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -882,6 +891,7 @@ struct SchemaReader {
             var defn = "ALTER TABLE \(only)\(q)\n    ADD CONSTRAINT \(qname) \(try row.get("def", as: String.self));\n"
             // A foreign key's conindid is the referenced table's key: its CLUSTER ON belongs there.
             if type != "f", row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
+            if type != "f", row["replident"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE ONLY \(q) REPLICA IDENTITY USING INDEX \(index);\n" }
             var entries = [Self.entry(
                 "\(table) \(name)", desc, .postData, defn: defn, drop: "ALTER TABLE ONLY \(q) DROP CONSTRAINT \(qname);\n",
                 namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? "" : nil)]
@@ -897,7 +907,8 @@ struct SchemaReader {
         for row in try rows("""
             SELECT i.indexrelid, i.indrelid, ic.relname, n.nspname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) AS q,
                    pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(tc.relname) AS qtable,
-                   pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisclustered, pg_catalog.pg_get_userbyid(tc.relowner) AS owner,
+                   pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisclustered, i.indisreplident, pg_catalog.quote_ident(ic.relname) AS qname,
+                   pg_catalog.pg_get_userbyid(tc.relowner) AS owner,
                    pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment, tc.relkind,
                    EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')) AS for_constraint,
                    (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname) FROM pg_catalog.pg_inherits h
@@ -920,6 +931,7 @@ struct SchemaReader {
                 var defn = (try row.get("def", as: String.self)) + ";\n"
                 if row["indisclustered"] == "t" { defn += "\nALTER TABLE \(try row.get("qtable", as: String.self)) CLUSTER ON \(quoteIdentifier(name));\n" }
                 if let stats = row["stats"] { defn += "\n\(stats)\n" }
+                if row["indisreplident"] == "t" { defn += "\nALTER TABLE ONLY \(try row.get("qtable", as: String.self)) REPLICA IDENTITY USING INDEX \(try row.get("qname", as: String.self));\n" }
                 var entries = [Self.entry(name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: row["indexrelid"] ?? "0", tablespace: "")]
                 if let c = comment(row["comment"], target: "INDEX \(q)", tag: "INDEX \(name)", namespace: schema, owner: owner) { entries.append(c) }
                 var object = DumpObject(key: indexKey, kind: .index, sortName: "\(schema).\(name)", entries: entries)

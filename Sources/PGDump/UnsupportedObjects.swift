@@ -10,14 +10,12 @@ struct UnsupportedObjectScanner {
         """
         SELECT 'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) || ' ('
                || pg_catalog.concat_ws(', ',
-                    CASE WHEN c.reloftype <> 0 THEN 'typed table (OF type)' END,
-                    CASE WHEN c.relreplident = 'i' THEN 'replica identity using an index' END,
                     CASE WHEN c.reltablespace <> 0 THEN 'tablespace' END,
                     CASE WHEN c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap' THEN 'table access method ' || am.amname END) || ')'
         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
         WHERE c.relkind IN ('r', 'p', 'm') AND \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
-          AND (c.reloftype <> 0 OR c.relreplident = 'i' OR c.reltablespace <> 0
+          AND (c.reltablespace <> 0
                OR (c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap'))
         """,
         """

@@ -23,6 +23,8 @@ struct ParityFidelityTests {
         "subscriptions",
         "event-triggers",
         "foreign-data",
+        "typed-table",
+        "replica-identity",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
