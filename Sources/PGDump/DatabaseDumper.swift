@@ -136,7 +136,7 @@ public final class DatabaseDumper {
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects; objects outside any schema (casts, event triggers, publications, subscriptions, foreign data wrappers, default privileges, changed privileges on system objects) must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects, security labels with --no-security-labels; objects outside any schema (casts, default privileges, changed privileges on system objects) must be removed from the database first.",
                 object: unsupported.first)
         }
 
