@@ -22,7 +22,8 @@ SWIFT_TEST_FLAGS ?= --parallel
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync).
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
-	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time
+	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
+	postgresql-15-postgis-3
 
 .PHONY: all build test test-unit test-pg16 test-matrix deps demo bench install clean
 

@@ -17,7 +17,26 @@ public struct DumpOptions: Sendable {
     public var excludeSchemas: [String] = []
     /// Leave large objects out instead of refusing them (pg_dump --no-large-objects).
     public var noLargeObjects = false
+    /// Leave publications (and their tables and schemas) out (pg_dump --no-publications).
+    public var noPublications = false
+    /// Leave subscriptions out (pg_dump --no-subscriptions).
+    public var noSubscriptions = false
+    /// Leave every COMMENT out (pg_dump --no-comments).
+    public var noComments = false
+    /// Leave security labels out instead of refusing them (pg_dump --no-security-labels).
+    public var noSecurityLabels = false
     public init() {}
+
+    /// What these options leave out of the dump, in words, for the manifest (empty when nothing).
+    public var leftOut: [String] {
+        var out = excludeSchemas.map { "schema \($0)" }
+        if noLargeObjects { out.append("large objects") }
+        if noPublications { out.append("publications") }
+        if noSubscriptions { out.append("subscriptions") }
+        if noComments { out.append("comments") }
+        if noSecurityLabels { out.append("security labels") }
+        return out
+    }
 }
 
 /// What `prepare()` found: the tables to dump and facts for the manifest.
@@ -111,12 +130,13 @@ public final class DatabaseDumper {
 
         let unsupported = try UnsupportedObjectScanner(connection: connection).scan()
             .filter { !(options.noLargeObjects && $0.hasPrefix("large objects")) }
+            .filter { !(options.noSecurityLabels && $0.hasPrefix("security label on ")) }
         if !unsupported.isEmpty {
             let shown = unsupported.prefix(25).map { "  - \($0)" }.joined(separator: "\n")
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects; objects outside any schema (casts, event triggers, publications, subscriptions, foreign data wrappers, default privileges, changed privileges on system objects) must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects, security labels with --no-security-labels; objects outside any schema (casts, default privileges, changed privileges on system objects) must be removed from the database first.",
                 object: unsupported.first)
         }
 

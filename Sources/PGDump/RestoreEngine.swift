@@ -19,6 +19,10 @@ public struct RestoreOptions: Sendable {
     public var copyChunkBytes = 1 << 20
     /// `maintenance_work_mem` for index builds on the target (the staging database only).
     public var maintenanceWorkMem: String? = "256MB"
+    /// An index the target cannot build (an expression that needs what this server lacks, such
+    /// as earthdistance's ll_to_earth under an empty search_path) is reported and left out,
+    /// with what depends on it, instead of stopping the restore. Other items still stop it.
+    public var allowIndexFailures = false
     public init() {}
 }
 
@@ -28,6 +32,11 @@ public struct RestoreStats: Sendable {
     /// Rows loaded per table, keyed "schema.table".
     public var rows: [String: Int64] = [:]
     public var bytes: Int64 = 0
+    /// With `allowIndexFailures`: each index that could not be built, "schema.name: reason".
+    public var failedIndexes: [String] = []
+    /// Entries left out because they need a failed index ("COMMENT INDEX name", ...).
+    public var skippedForFailedIndexes: [String] = []
+    public init() {}
 }
 
 /// Progress while restoring.
@@ -134,8 +143,10 @@ public final class RestoreEngine {
 
         // Pass 1c: post-data on parallel connections, by dependency.
         let tables = Set(entries.filter { $0.desc == "TABLE" || $0.desc == "TABLE DATA" }.map(\.dumpId))
-        try runParallel(post.map { entries[$0] }, tables: tables, on: connections, progress: progress)
-        stats.entries += post.count
+        let leftOut = try runParallel(post.map { entries[$0] }, tables: tables, on: connections, progress: progress)
+        stats.failedIndexes = leftOut.failed
+        stats.skippedForFailedIndexes = leftOut.skipped
+        stats.entries += post.count - leftOut.failed.count - leftOut.skipped.count
 
         // Passes 2 and 3: ACLs, then materialized view data and event triggers.
         for index in passes.acl where !options.noACL {
@@ -313,9 +324,10 @@ public final class RestoreEngine {
 
     /// Runs post-data entries on the connections, by dependency: an entry starts once every
     /// post-data entry it depends on has finished and nothing running holds a lock it conflicts
-    /// with; the first failure stops the rest.
-    private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws {
-        guard !items.isEmpty else { return }
+    /// with; the first failure stops the rest (with `allowIndexFailures`, the first that is not
+    /// an index's). Returns the indexes that failed and the entries skipped for them.
+    private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws -> (failed: [String], skipped: [String]) {
+        guard !items.isEmpty else { return ([], []) }
         let connections = Array(pool.prefix(max(1, min(options.jobs, items.count))))
         if let memory = options.maintenanceWorkMem {
             for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
@@ -339,6 +351,10 @@ public final class RestoreEngine {
                         try self.run(entry, on: connection)
                         let finished = scheduler.finish(entry)
                         progress?(.postData(done: finished, total: items.count))
+                    } catch let error as RestoreError where self.options.allowIndexFailures && entry.desc == "INDEX" {
+                        let name = "\(entry.namespace.map { "\($0)." } ?? "")\(entry.tag)"
+                        let finished = scheduler.finish(entry, failure: "\(name): \(error.underlying.serverMessage)")
+                        progress?(.postData(done: finished, total: items.count))
                     } catch {
                         scheduler.fail(error)
                         return
@@ -348,6 +364,7 @@ public final class RestoreEngine {
         }
         group.wait()
         if let failure = scheduler.failure { throw failure }
+        return (scheduler.failedIndexes, scheduler.skipped)
     }
 
     private static func preambleFromConnection(_ connection: Connection) throws -> String {
@@ -401,6 +418,11 @@ private final class PostDataScheduler: @unchecked Sendable {
     private var running: [Int32: TOCEntry] = [:]
     private var done = Set<Int32>()
     private(set) var failure: Error?
+    /// Entries that failed without stopping the rest (indexes, "schema.name: reason"), their ids,
+    /// and the entries that needed one of them and so were skipped.
+    private(set) var failedIndexes: [String] = []
+    private var failedIds = Set<Int32>()
+    private(set) var skipped: [String] = []
 
     /// - Parameter tableIds: the archive's TABLE and TABLE DATA entries.
     init(_ items: [TOCEntry], tableIds: Set<Int32>) {
@@ -422,6 +444,15 @@ private final class PostDataScheduler: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while failure == nil && started.count < items.count {
+            // What needs a failed entry cannot run: skip it (and, in turn, what needs it).
+            while let entry = items.first(where: { !started.contains($0.dumpId) && $0.dependencies.contains(where: failedIds.contains) }) {
+                started.insert(entry.dumpId)
+                done.insert(entry.dumpId)
+                failedIds.insert(entry.dumpId)
+                skipped.append("\(entry.desc) \(entry.tag)" + (entry.namespace.map { " in schema \($0)" } ?? ""))
+                condition.broadcast()
+            }
+            guard started.count < items.count else { break }
             if let entry = items.first(where: { entry in
                 !started.contains(entry.dumpId)
                     && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
@@ -436,10 +467,14 @@ private final class PostDataScheduler: @unchecked Sendable {
         return nil
     }
 
-    /// Marks an entry done; returns how many are done.
-    func finish(_ entry: TOCEntry) -> Int {
+    /// Marks an entry done (or failed, without stopping the rest); returns how many are done.
+    func finish(_ entry: TOCEntry, failure reason: String? = nil) -> Int {
         condition.lock()
         defer { condition.unlock() }
+        if let reason {
+            failedIndexes.append(reason)
+            failedIds.insert(entry.dumpId)
+        }
         done.insert(entry.dumpId)
         running[entry.dumpId] = nil
         condition.broadcast()

@@ -28,13 +28,22 @@ enum CatalogID {
     static let pgOpfamily: UInt32 = 2753
     static let pgAmop: UInt32 = 2602
     static let pgAmproc: UInt32 = 2603
+    static let pgEventTrigger: UInt32 = 3466
+    static let pgPublication: UInt32 = 6104
+    static let pgPublicationRel: UInt32 = 6106
+    static let pgPublicationNamespace: UInt32 = 6237
+    static let pgSubscription: UInt32 = 6100
+    static let pgForeignDataWrapper: UInt32 = 2328
+    static let pgForeignServer: UInt32 = 1417
+    static let pgUserMapping: UInt32 = 1418
 }
 
 /// Sort priority of object kinds when dependencies do not decide (after pg_dump_sort.c).
 enum ObjectKind: Int, Comparable {
-    case encoding = 0, schema, `extension`, collation, type, function, aggregate, sequence, table, attach,
-         view, sequenceOwnedBy, columnDefault, tableData, sequenceSet, constraint, index, indexAttach,
-         foreignKey, trigger, rule, policy, statistics, materializedViewData, defaultACL
+    case encoding = 0, schema, `extension`, collation, type, function, aggregate, foreignDataWrapper, foreignServer,
+         sequence, table, attach, view, sequenceOwnedBy, columnDefault, tableData, sequenceSet, constraint, index, indexAttach,
+         foreignKey, trigger, rule, policy, statistics, publication, publicationTable, publicationSchema, subscription,
+         eventTrigger, materializedViewData, defaultACL
     static func < (a: ObjectKind, b: ObjectKind) -> Bool { a.rawValue < b.rawValue }
 }
 

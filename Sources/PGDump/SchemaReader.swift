@@ -47,7 +47,7 @@ struct SchemaReader {
     }
 
     func comment(_ text: String?, target: String, tag: String, namespace: String?, owner: String?) -> TOCEntry? {
-        guard let text else { return nil }
+        guard let text, !options.noComments else { return nil }
         return Self.entry(tag, "COMMENT", .none, defn: "COMMENT ON \(target) IS \(quoteLiteral(text));\n", namespace: namespace, owner: owner)
     }
 
@@ -115,6 +115,7 @@ struct SchemaReader {
         try readTypes()
         try readFunctions()
         try readOperatorFamilies()
+        try readForeignData()
         try readRelations()
         try readDefaults()
         try readExtensionConfigData()
@@ -125,6 +126,9 @@ struct SchemaReader {
         try readRules()
         try readPolicies()
         try readStatistics()
+        try readPublications()
+        try readSubscriptions()
+        try readEventTriggers()
         try readDependencies()
         orderDomainChecksAfterData()
     }
@@ -153,7 +157,7 @@ struct SchemaReader {
             """)[0]
         let q: String = try database.get("q"), name: String = try database.get("datname"), owner: String = try database.get("owner")
         var sql = ""
-        if let comment = database["comment"] { sql += "COMMENT ON DATABASE \(q) IS \(quoteLiteral(comment));\n" }
+        if let comment = database["comment"], !options.noComments { sql += "COMMENT ON DATABASE \(q) IS \(quoteLiteral(comment));\n" }
         let listSettings: Set<String> = ["search_path", "temp_tablespaces", "session_preload_libraries", "local_preload_libraries", "shared_preload_libraries"]
         for row in try rows("""
             SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(s.setrole)) END AS role,
@@ -198,7 +202,7 @@ struct SchemaReader {
                 // initdb creates it: only its owner, comment and privileges can differ.
                 let customOwner = owner != "pg_database_owner"
                 // No comment at all is custom too: the restored database's public schema has the standard one.
-                let customComment = row["comment"] != "standard public schema"
+                let customComment = row["comment"] != "standard public schema" && !options.noComments
                 let customACL = row["acl"] != row["initacl"]
                 guard customOwner || customComment || customACL else { continue }
                 entries.append(Self.entry(
@@ -519,15 +523,19 @@ struct SchemaReader {
                     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
                     WHERE i.inhrelid = c.oid) AS parents,
                    (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS parent_oid,
-                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef
+                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,
+                   (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+                    WHERE ft.ftrelid = c.oid) AS foreign_server,
+                   (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options,
+                   CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND \(userNamespaceFilter)
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                               AND d.objid = c.oid AND d.objsubid = 0 AND d.refobjid <> c.oid AND d.deptype = 'i')
             ORDER BY n.nspname, c.relname
             """)
-        let tableOIDs = relations.filter { ["r", "p"].contains($0["relkind"]) }.compactMap { $0["oid"] }
+        let tableOIDs = relations.filter { ["r", "p", "f"].contains($0["relkind"]) }.compactMap { $0["oid"] }
         let columns = try readColumns(tableOIDs + relations.filter { ["v", "m"].contains($0["relkind"]) }.compactMap { $0["oid"] })
         let checks = try rows("""
             SELECT co.conrelid, pg_catalog.quote_ident(co.conname) AS q, pg_catalog.pg_get_constraintdef(co.oid) AS def, co.conname,
@@ -582,11 +590,20 @@ struct SchemaReader {
             // Tables, partitioned tables, partitions, inheritance children.
             let cols = columns[oid] ?? []
             let partition = row["relispartition"] == "t"
-            var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")TABLE \(q) "
+            let foreign = row["relkind"] == "f"
+            let desc = foreign ? "FOREIGN TABLE" : "TABLE"
+            var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")\(desc) \(q) "
+            // A typed table (CREATE TABLE ... OF type) takes its columns from the type; only NOT NULL is its own.
+            let oftype = row["oftype"]
+            if let oftype { defn += "OF \(oftype)" }
             var lines: [String] = []
             var after: [String] = []
             for column in cols {
                 let qname: String = try column.get("q")
+                if oftype != nil {
+                    if column["attnotnull"] == "t" { lines.append("    \(qname) NOT NULL") }
+                    continue
+                }
                 let local = column["attislocal"] == "t"
                 // Partitions are created whole and attached afterwards, as pg_dump does.
                 if !local && !partition {
@@ -615,7 +632,7 @@ struct SchemaReader {
             for check in checks where check["conrelid"] == oid {
                 lines.append("    CONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))")
             }
-            defn += "(\n" + lines.joined(separator: ",\n") + "\n)"
+            if oftype == nil || !lines.isEmpty { defn += (oftype == nil ? "" : " ") + "(\n" + lines.joined(separator: ",\n") + "\n)" }
             if !partition, let parents = row["parents"] { defn += "\nINHERITS (\(parents))" }
             if partition, let parent = row["parents"], let bound = row["partbound"] {
                 var attach = DumpObject(
@@ -625,6 +642,7 @@ struct SchemaReader {
                 add(attach)
             }
             if let partkey = row["partkey"] { defn += "\nPARTITION BY \(partkey)" }
+            if foreign { defn += foreignTableClause(server: try row.get("foreign_server"), options: row["foreign_options"]) }
             if let options = row["options"], !options.isEmpty { defn += "\nWITH (\(options))" }
             defn += ";\n"
             for column in cols {
@@ -636,8 +654,9 @@ struct SchemaReader {
                 if let storage = column["storage"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STORAGE \(storage);") }
                 if let options = column["attoptions"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET (\(options));") }
                 if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
+                if let options = column["fdwoptions"] { after.append("ALTER FOREIGN TABLE \(q) ALTER COLUMN \(qname) OPTIONS (\n    \(options)\n);") }
             }
-            switch row["relreplident"] {
+            switch foreign ? nil : row["relreplident"] {
             case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
             case "f": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY FULL;")
             default: break
@@ -645,8 +664,8 @@ struct SchemaReader {
             if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
             if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
             if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, "TABLE", .preData, defn: defn, drop: "DROP TABLE \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: "", tableAM: row["relkind"] == "p" ? nil : "heap")]
-            entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: "TABLE")
+            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: row["relkind"] == "r" ? "heap" : nil)]
+            entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: desc)
             for check in checks where check["conrelid"] == oid {
                 if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }
             }
@@ -719,6 +738,7 @@ struct SchemaReader {
                    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END AS storage,
                    pg_catalog.array_to_string(a.attoptions, ', ') AS attoptions,
                    CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
+                   \(foreignOptionsSQL("a.attfdwoptions")) AS fdwoptions,
                    (SELECT co.conname FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid AND co.contype = 'n'
                      AND co.conkey[1] = a.attnum LIMIT 1) AS nn_name,
                    (SELECT bool_or(pa.attnotnull) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
@@ -817,7 +837,7 @@ struct SchemaReader {
             FROM pg_catalog.pg_attrdef d
             JOIN pg_catalog.pg_class c ON c.oid = d.adrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-            WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v') AND \(userNamespaceFilter)
+            WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
             ORDER BY n.nspname, c.relname, a.attnum
             """)
@@ -844,10 +864,11 @@ struct SchemaReader {
                    pg_catalog.pg_get_constraintdef(co.oid) AS def, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
                    pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment, c.relkind, co.conparentid, co.conislocal, c.relispartition,
                    co.conindid, (SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS clustered,
+                   (SELECT i.indisreplident FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS replident,
                    (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex
             FROM pg_catalog.pg_constraint co
             JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND \(userNamespaceFilter)
+            WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
             ORDER BY n.nspname, c.relname, co.conname
             """)
@@ -870,6 +891,7 @@ struct SchemaReader {
             var defn = "ALTER TABLE \(only)\(q)\n    ADD CONSTRAINT \(qname) \(try row.get("def", as: String.self));\n"
             // A foreign key's conindid is the referenced table's key: its CLUSTER ON belongs there.
             if type != "f", row["clustered"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE \(q) CLUSTER ON \(index);\n" }
+            if type != "f", row["replident"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE ONLY \(q) REPLICA IDENTITY USING INDEX \(index);\n" }
             var entries = [Self.entry(
                 "\(table) \(name)", desc, .postData, defn: defn, drop: "ALTER TABLE ONLY \(q) DROP CONSTRAINT \(qname);\n",
                 namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? "" : nil)]
@@ -885,7 +907,8 @@ struct SchemaReader {
         for row in try rows("""
             SELECT i.indexrelid, i.indrelid, ic.relname, n.nspname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) AS q,
                    pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(tc.relname) AS qtable,
-                   pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisclustered, pg_catalog.pg_get_userbyid(tc.relowner) AS owner,
+                   pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisclustered, i.indisreplident, pg_catalog.quote_ident(ic.relname) AS qname,
+                   pg_catalog.pg_get_userbyid(tc.relowner) AS owner,
                    pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment, tc.relkind,
                    EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')) AS for_constraint,
                    (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname) FROM pg_catalog.pg_inherits h
@@ -908,6 +931,7 @@ struct SchemaReader {
                 var defn = (try row.get("def", as: String.self)) + ";\n"
                 if row["indisclustered"] == "t" { defn += "\nALTER TABLE \(try row.get("qtable", as: String.self)) CLUSTER ON \(quoteIdentifier(name));\n" }
                 if let stats = row["stats"] { defn += "\n\(stats)\n" }
+                if row["indisreplident"] == "t" { defn += "\nALTER TABLE ONLY \(try row.get("qtable", as: String.self)) REPLICA IDENTITY USING INDEX \(try row.get("qname", as: String.self));\n" }
                 var entries = [Self.entry(name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: row["indexrelid"] ?? "0", tablespace: "")]
                 if let c = comment(row["comment"], target: "INDEX \(q)", tag: "INDEX \(name)", namespace: schema, owner: owner) { entries.append(c) }
                 var object = DumpObject(key: indexKey, kind: .index, sortName: "\(schema).\(name)", entries: entries)

@@ -23,6 +23,11 @@ public struct BackupRequest: Sendable {
     /// Schemas left out of the dump; large objects left out instead of refused.
     public var excludeSchemas: [String] = []
     public var noLargeObjects = false
+    /// Publications, subscriptions, comments and security labels left out (pg_dump's flags).
+    public var noPublications = false
+    public var noSubscriptions = false
+    public var noComments = false
+    public var noSecurityLabels = false
     /// The time the archive is named after (local time).
     public var now = Date()
     /// Capture the broker's retained messages into `mqtt/retained.json` (`--no-mqtt` turns it off).
@@ -52,6 +57,9 @@ public struct BackupResult: Codable, Sendable {
     public var warnings: [String]
     /// The retained MQTT messages stored; nil when none were captured.
     public var mqtt: Manifest.MQTT? = nil
+    /// What the backup's options left out of the dump (schemas, large objects, publications,
+    /// subscriptions, comments, security labels); nil when nothing.
+    public var left_out: [String]? = nil
 }
 
 /// Things a backup tells while it runs.
@@ -125,6 +133,10 @@ public final class BackupJob {
         dumpOptions.noACL = request.noACL
         dumpOptions.excludeSchemas = request.excludeSchemas
         dumpOptions.noLargeObjects = request.noLargeObjects
+        dumpOptions.noPublications = request.noPublications
+        dumpOptions.noSubscriptions = request.noSubscriptions
+        dumpOptions.noComments = request.noComments
+        dumpOptions.noSecurityLabels = request.noSecurityLabels
         dumpOptions.dumperVersion = "sentient-snap \(SentientSnapVersion.current)"
         let dumper = DatabaseDumper(connection: connection, options: dumpOptions)
         defer { dumper.abort() }
@@ -234,7 +246,8 @@ public final class BackupJob {
             database: .init(
                 name: plan.database, server_version: plan.serverVersion, server_version_num: plan.serverVersionNumber,
                 snapshot_time: isoUTC(plan.snapshotTime), dump_file: "db/database.dump", dump_format: "custom 1.14",
-                tables: tables, sequences: plan.sequenceCount, total_rows: totalRows),
+                tables: tables, sequences: plan.sequenceCount, total_rows: totalRows,
+                left_out: dumpOptions.leftOut.isEmpty ? nil : dumpOptions.leftOut),
             files: files, mqtt: mqttRecord, links: links)
         let manifestBytes = try manifest.encoded()
         guard manifestBytes.count <= capacity else {
@@ -258,7 +271,8 @@ public final class BackupJob {
         return BackupResult(
             room: room, archive: finalPath, size: size, sha256: digest, tables: tables, total_rows: totalRows,
             config_files: files.count - (retained == nil ? 1 : 2), duration_seconds: Date().timeIntervalSince(started),
-            server_version: plan.serverVersion, warnings: warnings, mqtt: mqttRecord)
+            server_version: plan.serverVersion, warnings: warnings, mqtt: mqttRecord,
+            left_out: dumpOptions.leftOut.isEmpty ? nil : dumpOptions.leftOut)
     }
 
     // MARK: - Steps

@@ -32,6 +32,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var tables: [TableDumpStats]
         public var sequences: Int
         public var total_rows: Int64
+        /// What the backup's options left out of the dump ("schema NAME", "large objects",
+        /// "publications", "subscriptions", "comments", "security labels"); absent when nothing.
+        public var left_out: [String]? = nil
     }
 
     public struct MQTT: Codable, Sendable, Equatable {

@@ -21,6 +21,9 @@ public struct RestoreRequest: Sendable {
     public var noOwner = false
     public var noACL = false
     public var createRoles = false
+    /// Indexes the target cannot build are reported (the result's `attention`, exit 75) and
+    /// left out, instead of stopping the restore (`--allow-index-failures`).
+    public var allowIndexFailures = false
     public var now = Date()
     /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
     public var restoreMQTT = true
@@ -204,14 +207,18 @@ public final class RestoreJob {
 
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
+        var loaded = RestoreStats()
         if restoreDatabase && request.inPlace {
             events(.step("restoring in place into \(live) (not atomic)"))
-            tables = try InPlaceRestore.run(
-                settings: settings, archive: request.archive, inspection: inspection, jobs: request.jobs
+            loaded = try InPlaceRestore.run(
+                settings: settings, archive: request.archive, inspection: inspection, jobs: request.jobs,
+                allowIndexFailures: request.allowIndexFailures
             ) { [events] progress in events(.progress(progress)) }
+            tables = loaded.rows
         } else if restoreDatabase, let maintenance {
             events(.step("restoring into staging database \(staging)"))
-            tables = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
+            loaded = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
+            tables = loaded.rows
         }
 
         // 5. Swap the database. Steps 5-6 are not cut short by SIGINT/SIGTERM (see PartialFiles).
@@ -260,7 +267,12 @@ public final class RestoreJob {
 
         // 7. Restart the room at once.
         var restarted = false
-        var attention: [String] = swapAttention
+        var attention: [String] = swapAttention + loaded.failedIndexes.map {
+            "index \($0) — it could not be built on this server, so the database was restored without it (--allow-index-failures); create it by hand once the cause is fixed"
+        }
+        if !loaded.skippedForFailedIndexes.isEmpty {
+            attention.append("left out with the failed index(es): \(loaded.skippedForFailedIndexes.joined(separator: ", "))")
+        }
         do {
             switch control {
             case .docker:
@@ -443,7 +455,7 @@ public final class RestoreJob {
     /// failure the staging database is dropped and nothing else has changed.
     private func restoreStaging(
         _ maintenance: Connection, live: String, liveExists: Bool, staging: String, inspection: ArchiveInspection
-    ) throws -> [String: Int64] {
+    ) throws -> RestoreStats {
         var create = "CREATE DATABASE \(quoteIdentifier(staging)) TEMPLATE template0"
         if liveExists {
             let row = try maintenance.query("""
@@ -476,13 +488,14 @@ public final class RestoreJob {
             options.noOwner = request.noOwner
             options.noACL = request.noACL
             options.createRoles = request.createRoles
+            options.allowIndexFailures = request.allowIndexFailures
             let stats = try ArchiveDatabase.load(
                 archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
                 options: options) { [events] progress in events(.progress(progress)) }
             if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
                 throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the staging restore, the archive says \(wrong.expected)")
             }
-            return stats.rows
+            return stats
         } catch {
             // SIGINT/SIGTERM: the handler drops the staging database (which is what made the load
             // fail) and reports it; the process exits with the signal's status.

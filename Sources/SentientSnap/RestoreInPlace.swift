@@ -26,9 +26,9 @@ enum InPlaceRestore {
     /// - Throws: `SnapError(.failure)` before anything changed when the user does not own the
     ///   database; `SnapError(.failure)` saying the database is incomplete when the load fails.
     static func run(
-        settings: RoomSettings, archive: String, inspection: ArchiveInspection, jobs: Int,
+        settings: RoomSettings, archive: String, inspection: ArchiveInspection, jobs: Int, allowIndexFailures: Bool = false,
         progress: @escaping (RestoreProgress) -> Void
-    ) throws -> [String: Int64] {
+    ) throws -> RestoreStats {
         let live = settings.pgDatabase
         let connection = try Connection(settings.connection)
         let owner = try connection.query("""
@@ -85,12 +85,13 @@ enum InPlaceRestore {
             // Who runs --in-place cannot create databases, so cannot give objects to other roles
             // either: like pg_restore --no-owner, they belong to the restoring user.
             options.noOwner = !superuser
+            options.allowIndexFailures = allowIndexFailures
             let stats = try ArchiveDatabase.load(
                 archive: archive, inspection: inspection, target: settings.connection, options: options, progress: progress)
             if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
                 throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the restore, the archive says \(wrong.expected)")
             }
-            return stats.rows
+            return stats
         } catch {
             throw SnapError(.failure, "the in-place restore of \(live) failed half-way (\(error)); the database is now INCOMPLETE — run the restore again (the room's config was not changed)")
         }

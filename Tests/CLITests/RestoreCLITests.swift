@@ -145,6 +145,47 @@ struct RestoreCLITests {
 }
 
 extension RestoreCLITests {
+    /// The shape of earthdistance's documented ll_to_earth index: a SQL function that calls
+    /// another by its bare name, inlined into an expression index, cannot be built under the
+    /// empty search_path a restore runs with (stock pg_restore reports the same error).
+    @Test("an index the target cannot build stops the restore (nothing changed); --allow-index-failures restores without it, names it and exits 75")
+    func indexFailures() throws {
+        let room = try CLIRoom()
+        try room.database.psql("""
+            CREATE FUNCTION room_offset() RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 1000';
+            CREATE FUNCTION shifted(bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT $1 + room_offset()';
+            CREATE TABLE scores (id int PRIMARY KEY, points bigint);
+            INSERT INTO scores SELECT g, g * 10 FROM generate_series(1, 3) g;
+            CREATE INDEX scores_shifted ON scores (shifted(points));
+            COMMENT ON INDEX scores_shifted IS 'needs room_offset() on the search path';
+            CREATE INDEX scores_points ON scores (points);
+            """)
+        let backup = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root"] + room.flags())
+        try #require(backup.status == 0, "\(backup)")
+        let object = try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any]
+        let archive = try #require(object?["archive"] as? String, "\(backup)")
+        try room.database.psql("INSERT INTO events (ts, level, event, room_id) SELECT now(), 'info', 'after', 'pharaohs' FROM generate_series(1, 5)")
+        let args = ["restore", "pharaohs", archive, "--allow-root", "--force", "--room-control", "none", "--no-wait", "--no-mqtt", "--no-config"] + room.flags()
+
+        let stopped = try snap(args)
+        #expect(stopped.status == 1, "\(stopped)")
+        #expect(stopped.stderr.contains("INDEX scores_shifted"), "\(stopped)")
+        #expect(stopped.stderr.contains("nothing was changed"), "\(stopped)")
+        #expect(try room.database.psql("SELECT count(*) FROM events") == "15", "the database is unchanged")
+
+        let allowed = try snap(args + ["--allow-index-failures", "--json"])
+        #expect(allowed.status == 75, "\(allowed)")
+        #expect(allowed.stderr.contains("attention: index public.scores_shifted"), "\(allowed)")
+        #expect(allowed.stderr.contains("room_offset() does not exist"), "\(allowed)")
+        #expect(allowed.stderr.contains("COMMENT INDEX scores_shifted in schema public"), "\(allowed)")
+        #expect(try room.database.psql("SELECT count(*) FROM events") == "10", "the archive's rows are restored")
+        #expect(try room.database.psql("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'scores'") == "scores_pkey,scores_points")
+        #expect(try room.database.psql("SELECT count(*) FROM scores") == "3")
+        let result = try JSONSerialization.jsonObject(with: Data(allowed.stdout.utf8)) as? [String: Any]
+        let attention = result?["attention"] as? [String] ?? []
+        #expect(attention.first?.hasPrefix("index public.scores_shifted: ") == true, "\(attention)")
+    }
+
     @Test("--in-place: the plan says it is not atomic; --in-place with --no-db is a usage error")
     func inPlaceFlag() throws {
         let fixture = try RestoreCLIRoom()

@@ -96,12 +96,7 @@ struct FidelityTests {
 
     @Test("each object kind the dump cannot reproduce is refused by name", arguments: [
         ("CREATE FUNCTION same_int(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2'; CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = same_int);", "operator public.==="),
-        ("CREATE FOREIGN DATA WRAPPER snap_fdw;", "foreign data wrapper snap_fdw"),
-        ("CREATE FOREIGN DATA WRAPPER snap_fdw2; CREATE SERVER snap_server FOREIGN DATA WRAPPER snap_fdw2;", "foreign server snap_server"),
         ("SELECT lo_create(0);", "large objects (1)"),
-        ("CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$; CREATE EVENT TRIGGER snap_evt ON ddl_command_start EXECUTE FUNCTION on_ddl();", "event trigger snap_evt"),
-        ("CREATE TABLE pub_t (id int PRIMARY KEY); CREATE PUBLICATION snap_pub FOR TABLE pub_t;", "publication snap_pub"),
-        ("CREATE TYPE pair AS (a int, b int); CREATE TABLE typed_t OF pair;", "typed table (OF type)"),
         ("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;", "default privileges"),
         ("CREATE CONVERSION snap_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;", "conversion public.snap_conv"),
         ("CREATE FUNCTION int_to_text(integer) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; CREATE DOMAIN my_int AS integer; CREATE CAST (my_int AS text) WITH FUNCTION int_to_text(integer);", "cast (public.my_int AS text)"),

@@ -19,6 +19,12 @@ struct ParityFidelityTests {
         "public-schema-no-comment",
         "public-schema-owner-acl",
         "operator-family",
+        "publications",
+        "subscriptions",
+        "event-triggers",
+        "foreign-data",
+        "typed-table",
+        "replica-identity",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
@@ -50,17 +56,39 @@ struct ParityFidelityTests {
         #expect(check.dependencies.contains(data.dumpId))
     }
 
-    @Test("a subscription is refused by name")
-    func subscription() throws {
-        let server = try TestPostgres.shared()
-        let database = try server.createDatabase(prefix: "refuse_sub")
-        try database.psql("CREATE SUBSCRIPTION snap_sub CONNECTION 'dbname=nowhere' PUBLICATION snap_pub WITH (connect = false)")
-        defer { try? database.psql("ALTER SUBSCRIPTION snap_sub SET (slot_name = NONE); DROP SUBSCRIPTION snap_sub") }
-        let dumper = DatabaseDumper(connection: try database.connect())
-        let error = #expect(throws: DumpError.self) { _ = try dumper.prepare() }
-        dumper.abort()
-        #expect(error?.code == .unsupportedObject)
-        #expect(error?.message.contains("subscription snap_sub") == true, "\(error?.message ?? "no error")")
+    @Test("publications, subscriptions and event triggers get pg_dump's TOC entries (desc, section, tag, dependencies)")
+    func replicationEntries() throws {
+        let source = try loadFixture(["parity/publications.sql", "parity/subscriptions.sql", "parity/event-triggers.sql"], prefix: "par_pubtoc")
+        let decoder = CustomArchiveDecoder(source: memorySource(try dumpWithOurDumper(source)))
+        _ = try decoder.readHeader()
+        let toc = try decoder.readTOC()
+        func entry(_ desc: String, _ tag: String) throws -> TOCEntry { try #require(toc.first { $0.desc == desc && $0.tag == tag }, "\(desc) \(tag)") }
+        let publication = try entry("PUBLICATION", "Pub Filtered")
+        #expect(publication.section == .postData && publication.namespace == nil)
+        #expect(publication.defn == "CREATE PUBLICATION \"Pub Filtered\" WITH (publish = 'insert, update, delete, truncate');\n")
+        let member = try entry("PUBLICATION TABLE", "Pub Filtered pub_items")
+        let table = try entry("TABLE", "pub_items")
+        #expect(member.defn == "ALTER PUBLICATION \"Pub Filtered\" ADD TABLE ONLY public.pub_items (id, name, price) WHERE (((price > (1)::numeric) AND (name IS NOT NULL)));\n")
+        #expect(member.namespace == "public" && member.section == .postData)
+        #expect(Set(member.dependencies).isSuperset(of: [publication.dumpId, table.dumpId]))
+        let inSchema = try entry("PUBLICATION TABLES IN SCHEMA", "pub_schema_wide pub_schema")
+        #expect(inSchema.defn == "ALTER PUBLICATION pub_schema_wide ADD TABLES IN SCHEMA pub_schema;\n")
+        #expect(inSchema.dependencies.contains(try entry("PUBLICATION", "pub_schema_wide").dumpId))
+        #expect(try entry("PUBLICATION", "pub_all").defn == "CREATE PUBLICATION pub_all FOR ALL TABLES WITH (publish = 'insert, update');\n")
+        #expect(try entry("PUBLICATION", "pub_root").defn == "CREATE PUBLICATION pub_root WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true);\n")
+        #expect(try entry("COMMENT", "PUBLICATION pub_empty").dependencies == [try entry("PUBLICATION", "pub_empty").dumpId])
+        let subscription = try entry("SUBSCRIPTION", "Sub Options")
+        #expect(subscription.section == .postData)
+        #expect(subscription.defn == "CREATE SUBSCRIPTION \"Sub Options\" CONNECTION 'dbname=''snap nowhere'' application_name=snap' PUBLICATION pub_one, \"Pub Two\" WITH (connect = false, slot_name = NONE, binary = true, streaming = on, two_phase = on, disable_on_error = true, synchronous_commit = local);\n")
+        #expect(try entry("SUBSCRIPTION", "sub_slot").defn == "CREATE SUBSCRIPTION sub_slot CONNECTION 'dbname=snap_nowhere' PUBLICATION pub_one WITH (connect = false, slot_name = 'other_slot');\n")
+        let trigger = try entry("EVENT TRIGGER", "Evt Tags")
+        #expect(trigger.section == .postData)
+        #expect(trigger.defn == "CREATE EVENT TRIGGER \"Evt Tags\" ON ddl_command_end\n         WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'DROP TABLE')\n   EXECUTE FUNCTION evt.on_ddl();\n")
+        #expect(trigger.dependencies.contains(try entry("FUNCTION", "on_ddl()").dumpId))
+        #expect(try entry("EVENT TRIGGER", "evt_drop").defn?.hasSuffix("\nALTER EVENT TRIGGER evt_drop DISABLE;\n") == true)
+        // pg_dump's order: publications, their tables, their schemas, subscriptions, then event triggers.
+        let order = toc.map(\.desc).filter { ["PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION", "EVENT TRIGGER"].contains($0) }
+        #expect(order == order.sorted { ["PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION", "EVENT TRIGGER"].firstIndex(of: $0)! < ["PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION", "EVENT TRIGGER"].firstIndex(of: $1)! })
     }
 
     /// No extension the test servers ship marks a configuration table, so the catalog is set

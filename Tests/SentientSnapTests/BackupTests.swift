@@ -123,16 +123,58 @@ struct BackupTests {
         try fixture.database.psql("""
             CREATE FUNCTION int_same(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2';
             CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int_same);
-            CREATE FOREIGN DATA WRAPPER room_fdw;
+            CREATE CONVERSION room_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
             SELECT pg_catalog.lo_create(0);
             """)
         let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
         let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
         #expect(error?.code == .unsupportedObject)
         #expect(error?.message.contains("operator public.===") == true)
-        #expect(error?.message.contains("foreign data wrapper room_fdw") == true)
+        #expect(error?.message.contains("conversion public.room_conv") == true)
         #expect(error?.message.contains("large objects (1)") == true)
         #expect(try fixture.outputFiles().isEmpty)
+    }
+
+    @Test("--no-publications, --no-subscriptions and --no-comments leave those out, and the manifest and result say so")
+    func leavingOut() throws {
+        let fixture = try RoomFixture(events: 10, prefix: "bk_leave")
+        try fixture.database.psql("""
+            COMMENT ON TABLE events IS 'Room events';
+            CREATE PUBLICATION room_pub FOR TABLE events;
+            COMMENT ON PUBLICATION room_pub IS 'to the scoreboard';
+            CREATE SUBSCRIPTION room_sub CONNECTION 'dbname=snap_nowhere' PUBLICATION elsewhere WITH (connect = false);
+            """)
+        defer { try? fixture.database.psql("ALTER SUBSCRIPTION room_sub SET (slot_name = NONE); DROP SUBSCRIPTION room_sub") }
+        func descs(_ request: BackupRequest, _ name: String) throws -> (Set<String>, BackupResult, Manifest) {
+            let result = try BackupJob(request).run()
+            let top = try extract(result.archive, into: fixture.dir.path + "/x-" + name)
+            let manifest = try Manifest.decode(Array(FileManager.default.contents(atPath: top + "/manifest.json")!))
+            var dump = Array(FileManager.default.contents(atPath: top + "/db/database.dump")!)[...]
+            let decoder = CustomArchiveDecoder { buffer in
+                let n = min(buffer.count, dump.count)
+                buffer.copyBytes(from: dump.prefix(n))
+                dump = dump.dropFirst(n)
+                return n
+            }
+            _ = try decoder.readHeader()
+            return (Set(try decoder.readTOC().map(\.desc)), result, manifest)
+        }
+        let all = try descs(BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir), "all")
+        #expect(all.0.isSuperset(of: ["PUBLICATION", "PUBLICATION TABLE", "SUBSCRIPTION", "COMMENT"]), "\(all.0.sorted())")
+        #expect(all.1.left_out == nil)
+        #expect(all.2.database?.left_out == nil)
+
+        let leftDir = fixture.dir.path + "/left"
+        try FileManager.default.createDirectory(atPath: leftDir, withIntermediateDirectories: true)
+        var request = BackupRequest(settings: try fixture.settings(), outputDirectory: leftDir)
+        request.noPublications = true
+        request.noSubscriptions = true
+        request.noComments = true
+        let left = try descs(request, "left")
+        #expect(left.0.isDisjoint(with: ["PUBLICATION", "PUBLICATION TABLE", "SUBSCRIPTION", "COMMENT"]), "\(left.0.sorted())")
+        #expect(left.0.contains("TABLE DATA"))
+        #expect(left.1.left_out == ["publications", "subscriptions", "comments"])
+        #expect(left.2.database?.left_out == ["publications", "subscriptions", "comments"])
     }
 
     @Test("events of another room draw a warning, or an error with --strict-room")

@@ -88,6 +88,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("create-roles"), help: "Create roles the server lacks (NOLOGIN) instead of stopping.")
     var createRoles = false
 
+    @Flag(name: .customLong("allow-index-failures"), help: "Restore without an index the server cannot build, name it and exit 75, instead of stopping with nothing changed.")
+    var allowIndexFailures = false
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -125,6 +128,7 @@ struct Restore: ParsableCommand {
             request.noOwner = noOwner
             request.noACL = noACL
             request.createRoles = createRoles
+            request.allowIndexFailures = allowIndexFailures
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore

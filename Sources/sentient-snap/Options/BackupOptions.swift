@@ -34,6 +34,18 @@ struct BackupOptions: ParsableArguments {
     @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump instead of refusing them.")
     var noLargeObjects = false
 
+    @Flag(name: .customLong("no-publications"), help: "Leave publications, and the tables and schemas they publish, out of the dump.")
+    var noPublications = false
+
+    @Flag(name: .customLong("no-subscriptions"), help: "Leave subscriptions out of the dump.")
+    var noSubscriptions = false
+
+    @Flag(name: .customLong("no-comments"), help: "Leave comments (COMMENT ON) out of the dump.")
+    var noComments = false
+
+    @Flag(name: .customLong("no-security-labels"), help: "Leave security labels out of the dump instead of refusing them.")
+    var noSecurityLabels = false
+
     @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
     var noMQTT = false
 
@@ -71,6 +83,10 @@ struct BackupOptions: ParsableArguments {
         request.noACL = noACL
         request.excludeSchemas = excludeSchema
         request.noLargeObjects = noLargeObjects
+        request.noPublications = noPublications
+        request.noSubscriptions = noSubscriptions
+        request.noComments = noComments
+        request.noSecurityLabels = noSecurityLabels
         request.includeMQTT = !noMQTT
         request.requireMQTT = requireMQTT
         request.mqttLimits.settle = mqttSettle
