@@ -197,6 +197,33 @@ struct BackupTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: strictDir).isEmpty)
     }
 
+    @Test("an expression index on events whose SQL function calls another by its bare name: the backup succeeds (pg_dump does), the identity check says it could not run")
+    func identityCheckCannotPlan() throws {
+        let fixture = try RoomFixture(events: 20, prefix: "bk_idplan")
+        // Planning any query on events inlines the index expression under the dump's empty
+        // search_path, where room_offset() cannot be found.
+        try fixture.database.psql("""
+            CREATE FUNCTION public.room_offset() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 7';
+            CREATE FUNCTION public.shifted(n bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT n + room_offset()';
+            CREATE INDEX events_shifted ON events (public.shifted(event_id));
+            """)
+        var warnings: [String] = []
+        let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        let result = try BackupJob(request) { event in
+            if case .warning(let message) = event { warnings.append(message) }
+        }.run()
+        #expect(result.total_rows == 20)
+        #expect(warnings.contains { $0.contains("could not check") && $0.contains("room_offset") }, "\(warnings)")
+        #expect(try ArchiveInspector.inspect(result.archive).tableRows["public.events"] == 20)
+
+        var strict = request
+        strict.outputDirectory = fixture.dir.path + "/strict"
+        try FileManager.default.createDirectory(atPath: strict.outputDirectory, withIntermediateDirectories: true)
+        strict.strictRoom = true
+        let error = #expect(throws: SnapError.self) { try BackupJob(strict).run() }
+        #expect(error?.message.contains("--strict-room") == true)
+    }
+
     @Test("--no-config stores the database only and needs no rooms dir")
     func databaseOnly() throws {
         let fixture = try RoomFixture(events: 100, prefix: "bk_nocfg")
