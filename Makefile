@@ -24,7 +24,7 @@ SWIFT_TEST_FLAGS ?= --parallel
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time
 
-.PHONY: all build test test-unit test-pg16 test-matrix deps demo bench install clean
+.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench install clean
 
 all: build
 
@@ -42,6 +42,11 @@ test-unit:
 test-pg16:
 	SENTIENT_TEST_PG_BIN="$$(scripts/pg-binaries.sh 16)" $(SWIFT) test $(SWIFT_TEST_FLAGS) \
 		--filter 'FidelityTests|RestoreEngineTests|ParallelRestoreTests|RestoreRolesTests|BackupTests|RestoreTests'
+
+# Rewrites Tests/CLITests/HelpSnapshots/ from the built binary (README "Development").
+help-snapshots:
+	$(SWIFT) build --build-tests
+	SENTIENT_UPDATE_SNAPSHOTS=1 $(SWIFT) test --skip-build --filter HelpSnapshotTests
 
 # PostgreSQL 15-18, one after the other (not part of CI: 17 and 18 are checked before releases).
 test-matrix:
