@@ -25,7 +25,7 @@ APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client liba
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
 	postgresql-15-postgis-3
 
-.PHONY: all build test test-unit test-pg16 test-matrix deps demo bench install clean
+.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench install clean
 
 all: build
 
@@ -43,6 +43,11 @@ test-unit:
 test-pg16:
 	SENTIENT_TEST_PG_BIN="$$(scripts/pg-binaries.sh 16)" $(SWIFT) test $(SWIFT_TEST_FLAGS) \
 		--filter 'FidelityTests|RestoreEngineTests|ParallelRestoreTests|RestoreRolesTests|BackupTests|RestoreTests'
+
+# Rewrites Tests/CLITests/HelpSnapshots/ from the built binary (README "Development").
+help-snapshots:
+	$(SWIFT) build --build-tests
+	SENTIENT_UPDATE_SNAPSHOTS=1 $(SWIFT) test --skip-build --filter HelpSnapshotTests
 
 # PostgreSQL 15-18, one after the other (not part of CI: 17 and 18 are checked before releases).
 test-matrix:

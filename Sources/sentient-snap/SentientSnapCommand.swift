@@ -7,8 +7,8 @@ struct SentientSnapCommand: ParsableCommand {
         commandName: "sentient-snap",
         abstract: "Back up and restore Sentient Engine escape rooms over their published ports.",
         discussion: """
-            sentient-snap talks to a room's PostgreSQL with libpq and writes one .tar.gz per
-            backup: manifest.json, the room's config tree and db/database.dump (a custom-format
+            sentient-snap talks to a room's PostgreSQL with libpq and writes one .tar.gz per \
+            backup: manifest.json, the room's config tree and db/database.dump (a custom-format \
             dump that stock pg_restore also reads). It needs neither docker exec nor pg_dump.
 
             EXAMPLES:

@@ -1,5 +1,6 @@
 @testable import ArchiveWriter
 import Foundation
+import TestHarness
 import Testing
 
 /// The entries the reader should return for what `writeArchive` wrote.
@@ -55,7 +56,7 @@ struct ReaderTests {
             let manifest = try writer.reserveEntry(TarEntryMetadata(name: "manifest.json", mtime: 1), capacity: 8192)
             let random = mixedContent(128 * 1024, seed: 5)
             try writer.addStreamingFile(TarEntryMetadata(name: "db/database.dump", mtime: 1)) { sink in
-                var rng = TestRandom(seed: 77)
+                var rng = SplitMix64(seed: 77)
                 for _ in 0..<64 {  // 8 MiB of nearly incompressible data
                     var piece = random
                     piece.withUnsafeMutableBytes { $0.storeBytes(of: rng.next(), as: UInt64.self) }

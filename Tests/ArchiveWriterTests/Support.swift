@@ -1,5 +1,6 @@
 import ArchiveWriter
 import Foundation
+import TestHarness
 import Testing
 
 // MARK: - Temporary directories and files
@@ -88,22 +89,9 @@ func run(_ tool: String, _ arguments: [String], in directory: URL? = nil, stdin:
 
 // MARK: - Deterministic content
 
-/// SplitMix64: fast, deterministic test data.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// `count` bytes alternating 64 KiB of random data and 64 KiB of repetitive text.
 func mixedContent(_ count: Int, seed: UInt64) -> [UInt8] {
-    var rng = TestRandom(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var out = [UInt8](repeating: 0, count: count)
     let line = Array("event 0000 room=pharaohs type=puzzle.solved payload={\"ok\":true}\n".utf8)
     out.withUnsafeMutableBytes { buf in

@@ -1,5 +1,6 @@
 @testable import ArchiveWriter
 import Foundation
+import TestHarness
 import Testing
 
 @Suite("Writer")
@@ -33,7 +34,7 @@ struct WriterTests {
         try withTemporaryDirectory { dir in
             // Text only: independent blocks would cost several percent here.
             var text: [UInt8] = []
-            var rng = TestRandom(seed: 4)
+            var rng = SplitMix64(seed: 4)
             while text.count < 4 * 1024 * 1024 {
                 text += Array("id=\(rng.next() % 100_000) room=pharaohs state=\(rng.next() % 7) ok\n".utf8)
             }

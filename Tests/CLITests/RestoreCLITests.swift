@@ -44,10 +44,40 @@ struct RestoreCLIRoom {
     }
 }
 
+/// A restore room with a stub `systemctl` first on PATH: it records its arguments and exits
+/// with SYSTEMCTL_STUB_STATUS (0 when unset).
+struct SystemctlStub {
+    let fixture: RestoreCLIRoom
+    let log: String
+    /// PATH with the stub first.
+    let path: String
+    /// `restore --force --room-control systemd` of the fixture's room.
+    var args: [String] { fixture.restoreArgs(["--force"]).map { $0 == "none" ? "systemd" : $0 } }
+
+    init() throws {
+        fixture = try RestoreCLIRoom()
+        let bin = fixture.room.dir.path + "/stub-bin"
+        log = fixture.room.dir.path + "/systemctl.log"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try """
+            #!/bin/sh
+            # Stub systemctl for the tests: records its arguments, exits with SYSTEMCTL_STUB_STATUS.
+            printf '%s\\n' "$*" >> '\(log)'
+            [ "${SYSTEMCTL_STUB_STATUS:-0}" = 0 ] || echo "Failed to restart $2: Unit $2.service not found." >&2
+            exit "${SYSTEMCTL_STUB_STATUS:-0}"
+            """.write(toFile: bin + "/systemctl", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/systemctl")
+        path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    }
+
+    /// What the stub was called with, one line a call.
+    func calls() throws -> String { try String(contentsOfFile: log, encoding: .utf8) }
+}
+
 /// The environment `snap` uses, for runs that do not go through it.
 let snapEnvironment = ["PGPASSFILE": TestPostgres.noPassfile, "PGCONNECT_TIMEOUT": "5"]
 
-@Suite("restore command line")
+@Suite("restore command line", .timeLimit(.minutes(10)))
 struct RestoreCLITests {
     @Test("on a terminal: 'n' cancels (exit 1) and changes nothing; 'y' restores")
     func promptAnswers() throws {
@@ -94,40 +124,29 @@ struct RestoreCLITests {
 
     @Test("--room-control systemd runs `systemctl restart sentient-room@<room>` (a stub on PATH)")
     func systemdStub() throws {
-        let fixture = try RestoreCLIRoom()
-        let bin = fixture.room.dir.path + "/stub-bin"
-        let log = fixture.room.dir.path + "/systemctl.log"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try """
-            #!/bin/sh
-            # Stub systemctl for the tests: records its arguments, exits with SYSTEMCTL_STUB_STATUS.
-            printf '%s\\n' "$*" >> '\(log)'
-            [ "${SYSTEMCTL_STUB_STATUS:-0}" = 0 ] || echo "Failed to restart $2: Unit $2.service not found." >&2
-            exit "${SYSTEMCTL_STUB_STATUS:-0}"
-            """.write(toFile: bin + "/systemctl", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/systemctl")
-        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let args = fixture.restoreArgs(["--force"]).map { $0 == "none" ? "systemd" : $0 }
-
-        let result = try snap(args, environment: ["PATH": path])
+        let stub = try SystemctlStub()
+        let result = try snap(stub.args, environment: ["PATH": stub.path])
         #expect(result.status == 0, "\(result)")
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "restart sentient-room@pharaohs\n")
+        #expect(try stub.calls() == "restart sentient-room@pharaohs\n")
         #expect(result.stdout.contains("restarted via systemd"), "\(result)")
-        #expect(try fixture.events() == "10")
+        #expect(try stub.fixture.events() == "10")
+    }
 
-        // A failing systemctl: the data stays restored, the command says so and exits 75.
-        // (Names carry a one-second timestamp: two restores of a room in the same second would
-        // collide on <db>_pre_restore_<ts>, which the swap refuses with "nothing was changed".)
-        Thread.sleep(forTimeInterval: 1.1)
-        let failing = try snap(args, environment: ["PATH": path, "SYSTEMCTL_STUB_STATUS": "5"])
+    @Test("--room-control systemd, systemctl fails: the data stays restored, the command says so and exits 75")
+    func systemdStubFails() throws {
+        // A room of its own: a second restore of one room within the same second would collide
+        // on <db>_pre_restore_<ts> (the names carry a one-second timestamp).
+        let stub = try SystemctlStub()
+        let failing = try snap(stub.args, environment: ["PATH": stub.path, "SYSTEMCTL_STUB_STATUS": "5"])
         #expect(failing.status == 75, "\(failing)")
         #expect(failing.stderr.contains("could not be restarted"), "\(failing)")
         #expect(failing.stderr.contains("Unit sentient-room@pharaohs.service not found"), "\(failing)")
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "restart sentient-room@pharaohs\n".repeated(2))
+        #expect(try stub.calls() == "restart sentient-room@pharaohs\n")
+        #expect(try stub.fixture.events() == "10")
     }
 
     @Test("--room-control docker without the room's container: exit 69, the runbook, nothing changed",
-          .enabled(if: TestDocker.usable("restore --room-control docker without the container"), "needs a Docker engine: scripts/start-docker.sh"))
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
     func dockerWithoutContainer() throws {
         let fixture = try RestoreCLIRoom()
         let room = TestDocker.uniqueRoom("cli")
@@ -198,8 +217,4 @@ extension RestoreCLITests {
         #expect(both.status == 64, "\(both)")
         #expect(both.stderr.contains("--in-place"), "\(both)")
     }
-}
-
-extension String {
-    fileprivate func repeated(_ count: Int) -> String { String(repeating: self, count: count) }
 }

@@ -79,7 +79,7 @@ func assertRoundTrips(_ source: TestDatabase, prefix: String) throws {
     try check(fromStock, "stock pg_dump, our restore")
 }
 
-@Suite("schema and data fidelity")
+@Suite("schema and data fidelity", .timeLimit(.minutes(10)))
 struct FidelityTests {
     @Test("the kitchen-sink fixture round-trips every way")
     func kitchenSink() throws {
@@ -117,7 +117,7 @@ struct FidelityTests {
     }
 }
 
-@Suite("database-level properties")
+@Suite("database-level properties", .timeLimit(.minutes(10)))
 struct DatabasePropertiesTests {
     func properties(_ database: TestDatabase) throws -> String {
         try database.psql("""
@@ -161,7 +161,7 @@ struct DatabasePropertiesTests {
     }
 }
 
-@Suite("leaving refused objects out")
+@Suite("leaving refused objects out", .timeLimit(.minutes(10)))
 struct ExclusionTests {
     @Test("--exclude-schema leaves a schema with a refused object out; --no-large-objects leaves large objects out")
     func excluded() throws {

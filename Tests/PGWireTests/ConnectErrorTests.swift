@@ -14,7 +14,7 @@ private func roomHints() -> ConnectionSettings.Hints {
     return hints
 }
 
-@Suite("Connection failures")
+@Suite("Connection failures", .timeLimit(.minutes(10)))
 struct ConnectErrorTests {
     @Test func nothingListeningIsConnectionRefused() throws {
         let port = try freeLoopbackPort()

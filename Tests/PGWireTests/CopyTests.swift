@@ -3,7 +3,7 @@ import PGWire
 import TestHarness
 import Testing
 
-@Suite("COPY")
+@Suite("COPY", .timeLimit(.minutes(10)))
 struct CopyTests {
     /// Creates `big(id, digest)` with `rows` rows, about 40 bytes of COPY text each.
     private func makeBigTable(_ c: Connection, rows: Int) throws {

@@ -3,7 +3,7 @@ import Foundation
 import TestHarness
 import Testing
 
-@Suite("MQTT client")
+@Suite("MQTT client", .timeLimit(.minutes(10)))
 struct MQTTClientTests {
     @Test("remaining length: every boundary round-trips; a fifth continuation byte is malformed")
     func remainingLength() {

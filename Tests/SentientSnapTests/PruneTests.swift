@@ -75,7 +75,7 @@ private func expectedKept(_ names: [String], _ policy: RetentionPolicy) -> Set<S
     return kept
 }
 
-@Suite("prune")
+@Suite("prune", .timeLimit(.minutes(10)))
 struct PruneTests {
     /// 2024 daily at 02:00 for pharaohs; twice a day (02:00, 14:00) for clockwork.
     static let pharaohs = days(of: 2024).map { archiveName("pharaohs", $0.0, $0.1, $0.2) }
@@ -246,18 +246,5 @@ struct PruneTests {
             let expected = Set(rooms.flatMap { room in expectedKept(names.filter { BackupFileName.parse($0)!.room == room }, policy) })
             #expect(dir.archives == expected, "round \(round): \(policy)")
         }
-    }
-}
-
-/// A seeded generator, so a failing round can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -8,32 +8,6 @@ import Testing
 import Glibc
 #endif
 
-private final class Slot<T>: @unchecked Sendable {
-    var value: T?
-}
-
-/// Runs `body` on a thread while `fault` runs on this one.
-private func whileRunning<T>(_ body: @escaping () throws -> T, fault: () throws -> Void) throws -> Result<T, Error> {
-    let slot = Slot<Result<T, Error>>()
-    let done = DispatchSemaphore(value: 0)
-    Thread {
-        slot.value = Result { try body() }
-        done.signal()
-    }.start()
-    do { try fault() } catch { done.wait(); throw error }
-    done.wait()
-    return slot.value!
-}
-
-private func pollUntil(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(5_000)
-    }
-    return false
-}
-
 /// A restore request aimed at database `room` of a private cluster.
 private func privateRequest(_ archive: String, server: PrivatePostgres, roomsDir: String) throws -> RestoreRequest {
     var flags = SettingFlags()
@@ -50,32 +24,52 @@ private func privateRequest(_ archive: String, server: PrivatePostgres, roomsDir
     return request
 }
 
-@Suite("restore under faults")
-struct RestoreFaultTests {
-    @Test("private cluster: the server restarts during the staging restore, then its disk fills up: the live room is as before")
-    func serverFaults() throws {
-        let source = try RoomFixture(events: 120_000, prefix: "rf_src")
+/// A live room (database `room`, 123 events) on a private cluster the test may restart or
+/// starve, its config tree, and a request to restore a 120,000-event archive over it.
+private struct PrivateLiveRoom {
+    let source: RoomFixture
+    let server: PrivatePostgres
+    let rooms: String
+    let request: RestoreRequest
+    let before: String
+    let configBefore: [String: Data]
+
+    init(prefix: String) throws {
+        source = try RoomFixture(events: 120_000, prefix: prefix)
         let archive = try backup(source)
-        let server = try TestPostgres.startPrivate()
+        server = try TestPostgres.startPrivate()
         try server.psql("CREATE DATABASE room")
         try server.psql(String(contentsOfFile: fixturePath("event-store.sql"), encoding: .utf8), database: "room")
         try server.psql("INSERT INTO events (ts, level, event, room_id) SELECT now(), 'info', 'live', 'pharaohs' FROM generate_series(1, 123)", database: "room")
-        let rooms = source.dir.path + "/rooms-private"
+        rooms = source.dir.path + "/rooms-private"
         try FileManager.default.createDirectory(atPath: rooms, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixturePath("rooms/pharaohs"), toPath: rooms + "/pharaohs")
-        func liveState() throws -> String {
-            try server.psql("SELECT count(*) || ' ' || md5(string_agg(event_id::text || event, ',' ORDER BY event_id)) FROM events", database: "room")
-        }
-        func leftovers() throws -> String {
-            try server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'room_%'")
-        }
-        let before = try liveState()
-        let configBefore = try treeContents(rooms + "/pharaohs")
-        let request = try privateRequest(archive, server: server, roomsDir: rooms)
+        request = try privateRequest(archive, server: server, roomsDir: rooms)
+        before = try server.psql(Self.liveStateSQL, database: "room")
+        configBefore = try treeContents(rooms + "/pharaohs")
+    }
 
-        // 1. pg_ctl restart (immediate) while the staging COPY runs.
+    static let liveStateSQL = "SELECT count(*) || ' ' || md5(string_agg(event_id::text || event, ',' ORDER BY event_id)) FROM events"
+
+    func liveState() throws -> String {
+        try server.psql(Self.liveStateSQL, database: "room")
+    }
+
+    func leftovers() throws -> String {
+        try server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'room_%'")
+    }
+}
+
+@Suite("restore under faults", .timeLimit(.minutes(10)))
+struct RestoreFaultTests {
+    @Test("private cluster: the server restarts during the staging restore: the live room is as before")
+    func serverRestart() throws {
+        let live = try PrivateLiveRoom(prefix: "rf_src")
+        let server = live.server
+
+        // pg_ctl restart (immediate) while the staging COPY runs.
         var restarted = false
-        let outcome = try whileRunning({ try RestoreJob(request, confirm: { _, _ in true }).run() }) {
+        let outcome = try whileRunning({ try RestoreJob(live.request, confirm: { _, _ in true }).run() }) {
             if try pollUntil(60, { (try? server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'room_restore_%' AND query ILIKE 'COPY%'")) ?? "0" != "0" }) {
                 server.stop(mode: "immediate")
                 try server.start()
@@ -85,30 +79,29 @@ struct RestoreFaultTests {
         #expect(restarted, "the staging COPY was never seen")
         guard case .failure(let error) = outcome else { Issue.record("the restore succeeded across a server restart"); return }
         #expect("\(error)".contains("nothing was changed"), "\(error)")
-        #expect(try liveState() == before)
-        #expect(try treeContents(rooms + "/pharaohs") == configBefore)
-        #expect(try leftovers() == "", "the staging database was dropped once the server was back")
+        #expect(try live.liveState() == live.before)
+        #expect(try treeContents(live.rooms + "/pharaohs") == live.configBefore)
+        #expect(try live.leftovers() == "", "the staging database was dropped once the server was back")
+    }
 
-        // 2. The staging database's tables land on a 5 MB tmpfs tablespace: the server's disk fills.
-        let tiny = source.dir.path + "/tiny"
-        try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: true)
-        let mount = try runProcess("mount", ["-t", "tmpfs", "-o", "size=5m", "tmpfs", tiny])
-        guard mount.succeeded else {
-            print("SKIPPED server disk full: cannot mount a tmpfs here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
-            return
-        }
-        defer { _ = try? runProcess("umount", ["-l", tiny]) }
-        if geteuid() == 0, let pw = getpwnam("postgres") { chown(tiny, pw.pointee.pw_uid, pw.pointee.pw_gid) }
-        chmod(source.dir.path, 0o755)
-        try server.psql("CREATE TABLESPACE tiny LOCATION '\(tiny)'")
+    @Test("private cluster: the staging database's disk (a 5 MB tmpfs tablespace) fills up: the live room is as before",
+          .enabled(if: Tmpfs.canMount, "needs root to mount a tmpfs"))
+    func serverDiskFull() throws {
+        let live = try PrivateLiveRoom(prefix: "rf_full_src")
+        let server = live.server
+        let tiny = try Tmpfs(at: live.source.dir.path + "/tiny", size: "5m")
+        defer { withExtendedLifetime(tiny) {} }
+        if geteuid() == 0, let pw = getpwnam("postgres") { chown(tiny.path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        chmod(live.source.dir.path, 0o755)
+        try server.psql("CREATE TABLESPACE tiny LOCATION '\(tiny.path)'")
         try server.psql("ALTER ROLE postgres SET default_tablespace = tiny")
-        let full = #expect(throws: (any Error).self) { _ = try RestoreJob(request, confirm: { _, _ in true }).run() }
+        let full = #expect(throws: (any Error).self) { _ = try RestoreJob(live.request, confirm: { _, _ in true }).run() }
         #expect("\(full!)".contains("No space left on device") || "\(full!)".contains("could not extend"), "\(full!)")
         #expect("\(full!)".contains("nothing was changed"), "\(full!)")
         try server.psql("ALTER ROLE postgres RESET default_tablespace")
-        #expect(try liveState() == before)
-        #expect(try treeContents(rooms + "/pharaohs") == configBefore)
-        #expect(try leftovers() == "")
+        #expect(try live.liveState() == live.before)
+        #expect(try treeContents(live.rooms + "/pharaohs") == live.configBefore)
+        #expect(try live.leftovers() == "")
         try server.psql("DROP TABLESPACE tiny")
     }
 

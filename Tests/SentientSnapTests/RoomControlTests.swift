@@ -74,12 +74,18 @@ final class StepLog: @unchecked Sendable {
     }
 }
 
+/// Whether the shared test server runs on this host (not one named by SENTIENT_TEST_PG_URL
+/// elsewhere): `auto` room control only restarts rooms on this host.
+private var testServerIsLocal: Bool {
+    (try? TestPostgres.shared()).map { isLocalHost($0.host) } ?? false
+}
+
 /// Room control against a real Docker engine (`scripts/start-docker.sh`); skipped, saying so,
 /// when none can be used.
-@Suite("room control (Docker)")
+@Suite("room control (Docker)", .timeLimit(.minutes(10)))
 struct RoomControlTests {
     @Test("DockerEngine: state, start and restart through the engine API",
-          .enabled(if: TestDocker.usable("DockerEngine: state, start and restart"), "needs a Docker engine: scripts/start-docker.sh"))
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
     func engineCalls() throws {
         let name = "sentient-" + TestDocker.uniqueRoom()
         try TestDocker.createContainer(name, start: false)
@@ -111,7 +117,7 @@ struct RoomControlTests {
     }
 
     @Test("a restore restarts the room's running container (docker, and auto on 127.0.0.1)",
-          .enabled(if: TestDocker.usable("restore restarts the running container"), "needs a Docker engine: scripts/start-docker.sh"),
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"),
           arguments: [RoomControlMode.docker, .auto])
     func restartsRunningContainer(_ control: RoomControlMode) throws {
         let docker = try DockerRoom(started: true)
@@ -136,7 +142,7 @@ struct RoomControlTests {
     }
 
     @Test("a stopped container is started first, PostgreSQL awaited, then the restore completes",
-          .enabled(if: TestDocker.usable("stopped container started first"), "needs a Docker engine: scripts/start-docker.sh"),
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"),
           arguments: [RoomControlMode.docker, .auto])
     func startsStoppedContainer(_ control: RoomControlMode) throws {
         let docker = try DockerRoom(started: false)
@@ -157,7 +163,7 @@ struct RoomControlTests {
     }
 
     @Test("--room-control docker without the container: the runbook, unreachable, nothing changed",
-          .enabled(if: TestDocker.usable("docker without the container"), "needs a Docker engine: scripts/start-docker.sh"))
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
     func dockerWithoutContainer() throws {
         let source = try RoomFixture(events: 50, prefix: "rc_nocont_src")
         let archive = try backup(source)
@@ -178,7 +184,7 @@ struct RoomControlTests {
     }
 
     @Test("auto on a local host, Docker up, no container, PostgreSQL silent: the runbook, nothing changed",
-          .enabled(if: TestDocker.usable("auto without the container, PostgreSQL silent"), "needs a Docker engine: scripts/start-docker.sh"))
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
     func autoWithoutContainerAndNoServer() throws {
         let source = try RoomFixture(events: 10, prefix: "rc_auto_down")
         let archive = try backup(source)
@@ -200,17 +206,15 @@ struct RoomControlTests {
     }
 
     @Test("auto on a local host, Docker up, no container, PostgreSQL answering: restored, not restarted, with a warning",
-          .enabled(if: TestDocker.usable("auto without the container, PostgreSQL answering"), "needs a Docker engine: scripts/start-docker.sh"))
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"),
+          .enabled(if: testServerIsLocal, "needs the test PostgreSQL on this host (auto only restarts local rooms)"))
     func autoWithoutContainer() throws {
         let source = try RoomFixture(events: 20, prefix: "rc_auto_none_src")
         let archive = try backup(source)
         let target = try TestPostgres.shared().createDatabase(prefix: "rc_auto_none")
         var request = try restoreRequest(archive, into: target, room: TestDocker.uniqueRoom(), roomsDir: source.dir.path + "/rooms-b")
         request.roomControl = .auto
-        guard isLocalHost(request.settings.host) else {
-            print("SKIPPED: auto without the container: the test server \(request.settings.host) is not on this host")
-            return
-        }
+        try #require(isLocalHost(request.settings.host))
         let result = try RestoreJob(request, confirm: { _, _ in true }).run()
         #expect(result.room_control == "none")
         #expect(!result.restarted)

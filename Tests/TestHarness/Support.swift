@@ -189,3 +189,21 @@ public func builtExecutable(_ name: String, override: String? = nil) throws -> S
         "cannot find the built \(name) (looked at \(searched.joined(separator: ", "))):"
             + " run `swift build --build-tests` first" + (override.map { ", or set \($0)" } ?? ""))
 }
+
+// MARK: - Deterministic randomness
+
+/// SplitMix64: a fast seeded generator, so test data is the same on every run and a failing
+/// round can be replayed from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

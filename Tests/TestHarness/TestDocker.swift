@@ -14,9 +14,10 @@ import Glibc
 /// restart does not wait out the timeout), and carry the label `sentient-snap-test=<pid>`;
 /// containers left behind by a test process that died are removed at the next check.
 ///
-/// When no engine is usable the tests print `SKIPPED: <reason>` and are reported as skipped:
+/// When no engine is usable the tests are reported as skipped, with the trait's reason
+/// (`TestDocker.skipReason` says why the engine is not usable):
 ///
-///     @Test("...", .enabled(if: TestDocker.usable("restart")))
+///     @Test("...", .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
 public enum TestDocker {
     public static let image = "sentient-snap-test-room:1"
     private static let label = "sentient-snap-test"
@@ -35,13 +36,9 @@ public enum TestDocker {
         return nil
     }
 
-    /// True when the engine is ready; otherwise prints `SKIPPED: <test>: <reason>` and returns
-    /// false. For swift-testing's `.enabled(if:)`, which then reports the test as skipped.
-    public static func usable(_ test: String) -> Bool {
-        guard let reason = skipReason else { return true }
-        print("SKIPPED: \(test): \(reason)")
-        return false
-    }
+    /// True when the engine is ready. For swift-testing's `.enabled(if:)`, which otherwise
+    /// reports the test as skipped with the trait's reason.
+    public static var isReady: Bool { skipReason == nil }
 
     // MARK: - Containers
 

@@ -6,11 +6,11 @@ struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Back up one room into <output_dir>/sentient-<room>-YYYYMMDD-HHMMSS.tar.gz.",
         discussion: """
-            Dumps the room's database from one consistent snapshot (no pg_dump, no docker exec),
-            stores its config tree, writes the archive as a hidden .partial file, fsyncs and
-            renames it, then writes <archive>.sha256. Archives are created mode 0600.
-            Settings come from flags, then <env-dir>/<room>.env, then the environment, then
-            PGHOST/PGPORT/PGUSER/PGDATABASE, then defaults. The password is never a flag:
+            Dumps the room's database from one consistent snapshot (no pg_dump, no docker exec), \
+            stores its config tree, writes the archive as a hidden .partial file, fsyncs and \
+            renames it, then writes <archive>.sha256. Archives are created mode 0600. \
+            Settings come from flags, then <env-dir>/<room>.env, then the environment, then \
+            PGHOST/PGPORT/PGUSER/PGDATABASE, then defaults. The password is never a flag: \
             SENTIENT_PG_PASSWORD in the env file, PGPASSWORD or ~/.pgpass.
 
             EXAMPLES:
@@ -23,7 +23,7 @@ struct Backup: ParsableCommand {
     )
 
     @Argument(help: "Room name (letters, digits, '_' and '-').")
-    var room: String
+    var room: RoomName
 
     @Argument(help: "Existing, writable directory for the archive.")
     var outputDir: String
@@ -38,11 +38,7 @@ struct Backup: ParsableCommand {
     var allowRoot = false
 
     func validate() throws {
-        do {
-            try RoomSettings.validateRoomName(room)
-        } catch let error as SnapError {
-            throw ValidationError(error.message)
-        }
+        try room.validate()
         if output.json && output.quiet {
             throw ValidationError("--json and --quiet cannot be combined.")
         }
@@ -52,7 +48,7 @@ struct Backup: ParsableCommand {
         try checkRoot(allowRoot: allowRoot, command: "backup")
         SignalCleanup.install()
         try runReportingErrors {
-            let settings = try RoomSettings.resolve(room: room, flags: connection.flags)
+            let settings = try RoomSettings.resolve(room: room.name, flags: connection.flags)
             let request = dump.request(settings: settings, outputDirectory: outputDir)
             let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
             let job = BackupJob(request) { event in
@@ -63,7 +59,7 @@ struct Backup: ParsableCommand {
                 case .connected:
                     break
                 case .progress(let p, let compressed):
-                    progress.update("backing up \(room): table \(p.tableIndex + 1)/\(p.tableCount) \(p.table): \(formatCount(p.rows)) rows, \(formatBytes(p.bytes)) -> \(formatBytes(compressed))")
+                    progress.update("backing up \(room.name): table \(p.tableIndex + 1)/\(p.tableCount) \(p.table): \(formatCount(p.rows)) rows, \(formatBytes(p.bytes)) -> \(formatBytes(compressed))")
                 }
             }
             let result = try job.run()

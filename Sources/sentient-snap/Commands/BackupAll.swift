@@ -7,22 +7,24 @@ struct BackupAll: ParsableCommand {
         commandName: "backup-all",
         abstract: "Back up every room that has an env file, one archive each.",
         discussion: """
-            Finds <room>.env in the env dir (default /etc/sentient) and backs up each room into
-            <output_dir>, as backup would, --parallel rooms at a time. A failed room does not
-            stop the others; the summary lists each room's outcome and the exit status is 1 if
+            Finds <room>.env in the env dir (default /etc/sentient) and backs up each room into \
+            <output_dir>, as backup would, --parallel rooms at a time. A failed room does not \
+            stop the others; the summary lists each room's outcome and the exit status is 1 if \
             any room failed. Hooks run once per room.
 
-            Which env files are rooms: <room>.env with a valid room name other than offsite.env
-            (the offsite sync's settings), that sets at least one room setting — a SENTIENT_PG_*
-            or SENTIENT_*_PORT key, SENTIENT_HOST, SENTIENT_ROOMS_DIR, SENTIENT_CONTAINER,
-            SENTIENT_MAINTENANCE_DB or SENTIENT_MQTT_*. Other .env files are skipped and named
-            on stderr (and under "skipped" with --json); an unreadable one counts as a room, so
+            Which env files are rooms: <room>.env with a valid room name other than offsite.env \
+            (the offsite sync's settings), that sets at least one room setting — a SENTIENT_PG_* \
+            or SENTIENT_*_PORT key, SENTIENT_HOST, SENTIENT_ROOMS_DIR, SENTIENT_CONTAINER, \
+            SENTIENT_MAINTENANCE_DB or SENTIENT_MQTT_*. Other .env files are skipped and named \
+            on stderr (and under "skipped" with --json); an unreadable one counts as a room, so \
             its failure shows.
 
             EXAMPLES:
               sentient-snap backup-all /var/backups/sentient
-              sentient-snap backup-all /var/backups/sentient --env-dir /etc/sentient --parallel 2 --json
-              sentient-snap backup-all /var/backups/sentient --on-failure 'mail -s "backup $SENTIENT_HOOK_ROOM failed" ops@example.com </dev/null'
+              sentient-snap backup-all /var/backups/sentient --env-dir /etc/sentient \\
+                  --parallel 2 --json
+              sentient-snap backup-all /var/backups/sentient \\
+                  --on-failure 'mail -s "backup $SENTIENT_HOOK_ROOM failed" ops@example.com </dev/null'
 
             \(exitStatusHelp)
             """
@@ -35,7 +37,7 @@ struct BackupAll: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
 
-    @Option(help: "Rooms backed up at the same time (default: 1).")
+    @Option(help: "Rooms backed up at the same time.")
     var parallel: Int = 1
 
     @OptionGroup var dump: BackupOptions

@@ -5,18 +5,22 @@ import SentientSnap
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an archive's database out for stock PostgreSQL tools.",
+        // argument-parser prints its synopsis on one line; every option would need 89 columns.
+        usage: "sentient-snap export <archive> [--dump <dump>] [--sql <sql>] [<options>]",
         discussion: """
-            --dump writes db/database.dump as it is: a custom-format dump for stock pg_restore.
-            --sql renders it as a plain SQL script (as pg_restore -f would) that psql -f restores
-            into an empty database. Both stream out of the archive; the whole archive is read and
-            checked, and a damaged one leaves no output. FILE must not exist (export never
-            overwrites; exit 73) or may be - for stdout. The SQL script opens with \\restrict KEY
-            (psql 15.14+), so meta-commands hidden in an archive do not run. Changes nothing, so
+            --dump writes db/database.dump as it is: a custom-format dump for stock pg_restore. \
+            --sql renders it as a plain SQL script (as pg_restore -f would) that psql -f restores \
+            into an empty database. Both stream out of the archive; the whole archive is read and \
+            checked, and a damaged one leaves no output. FILE must not exist (export never \
+            overwrites; exit 73) or may be - for stdout. The SQL script opens with \\restrict KEY \
+            (psql 15.14+), so meta-commands hidden in an archive do not run. Changes nothing, so \
             it needs no --allow-root.
 
             EXAMPLES:
-              sentient-snap export ARCHIVE --dump /tmp/pharaohs.dump && pg_restore -d newdb /tmp/pharaohs.dump
-              sentient-snap export ARCHIVE --sql /tmp/pharaohs.sql && psql -v ON_ERROR_STOP=1 -d newdb -f /tmp/pharaohs.sql
+              sentient-snap export ARCHIVE --dump /tmp/pharaohs.dump && \\
+                  pg_restore -d newdb /tmp/pharaohs.dump
+              sentient-snap export ARCHIVE --sql /tmp/pharaohs.sql && \\
+                  psql -v ON_ERROR_STOP=1 -d newdb -f /tmp/pharaohs.sql
               sentient-snap export ARCHIVE --sql - --no-owner | less
 
             \(exitStatusHelp)

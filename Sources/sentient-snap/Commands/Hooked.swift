@@ -5,13 +5,13 @@ import ArgumentParser
 
 extension Backup {
     func run() throws {
-        try hooks.wrap(command: "backup", room: room, json: output.json) { try runCommand() }
+        try hooks.wrap(command: "backup", room: room.name, json: output.json) { try runCommand() }
     }
 }
 
 extension Restore {
     func run() throws {
-        try hooks.wrap(command: "restore", room: room, json: output.json) {
+        try hooks.wrap(command: "restore", room: room.name, json: output.json) {
             HookContext.shared.archive = archive
             try runCommand()
         }

@@ -6,9 +6,9 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the backups in a directory, newest first.",
         discussion: """
-            Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar
-            is there. Only the head of each archive is read (its manifest.json, the first entry),
-            so listing is fast whatever the archives' size; run verify or status to check them.
+            Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar \
+            is there. Only the head of each archive is read (its manifest.json, the first entry), \
+            so listing is fast whatever the archives' size; run verify or status to check them. \
             Archives made by the old backup scripts are listed too, marked "legacy".
 
             EXAMPLES:
@@ -23,26 +23,24 @@ struct List: ParsableCommand {
     var directory: String
 
     @Option(help: "List only this room's backups (default: every room).")
-    var room: String?
+    var room: RoomName?
 
     @Flag(help: "Print one JSON array instead of the table.")
     var json = false
 
     func validate() throws {
-        if let room {
-            do { try RoomSettings.validateRoomName(room) } catch let error as SnapError { throw ValidationError(error.message) }
-        }
+        try room?.validate()
     }
 
     func run() throws {
         try runReportingErrors {
-            let listings = try BackupCatalog.list(directory, room: room)
+            let listings = try BackupCatalog.list(directory, room: room?.name)
             if json {
                 print(try jsonString(listings))
                 return
             }
             guard !listings.isEmpty else {
-                print("no backups in \(directory)\(room.map { " for room \($0)" } ?? "")")
+                print("no backups in \(directory)\(room.map { " for room \($0.name)" } ?? "")")
                 return
             }
             var rows = [["ROOM", "TIMESTAMP", "SIZE", "REVISION", "ROWS", "AGE", "SIDECAR", "NOTE"]]

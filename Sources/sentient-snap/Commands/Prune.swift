@@ -5,21 +5,24 @@ import SentientSnap
 struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete old backups by a grandfather-father-son policy, per room.",
+        // argument-parser prints its synopsis on one line; every option would need 246 columns.
+        usage: "sentient-snap prune [<options>] <directory>",
         discussion: """
-            Works on the timestamp in each file name (local time), never on mtime. Keeps the
-            newest backup of each of the last N days, ISO weeks and months that have a backup
-            (as restic does), plus the newest N, plus every backup within DURATION of the room's
-            newest one; deletes the rest with their .sha256 sidecars. With no --keep-* flag the
-            policy is --keep-daily 7 --keep-weekly 4 --keep-monthly 3. The newest backup of a
-            room is never deleted. An archive dated more than a day ahead of now (written while
-            the clock was wrong) is reported, never deleted, and never taken as the newest, so
-            it cannot make --keep-within delete the real backups. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz (and
-            their .sha256) are considered, and this tool's own hidden .partial files when they
+            Works on the timestamp in each file name (local time), never on mtime. Keeps the \
+            newest backup of each of the last N days, ISO weeks and months that have a backup \
+            (as restic does), plus the newest N, plus every backup within DURATION of the room's \
+            newest one; deletes the rest with their .sha256 sidecars. With no --keep-* flag the \
+            policy is --keep-daily 7 --keep-weekly 4 --keep-monthly 3. The newest backup of a \
+            room is never deleted. An archive dated more than a day ahead of now (written while \
+            the clock was wrong) is reported, never deleted, and never taken as the newest, so \
+            it cannot make --keep-within delete the real backups. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz (and \
+            their .sha256) are considered, and this tool's own hidden .partial files when they \
             are older than a day; nothing else in the directory is touched.
 
             EXAMPLES:
               sentient-snap prune /var/backups/sentient --dry-run
-              sentient-snap prune /var/backups/sentient --room pharaohs --keep-daily 14 --keep-monthly 12
+              sentient-snap prune /var/backups/sentient --room pharaohs \\
+                  --keep-daily 14 --keep-monthly 12
               sentient-snap prune /var/backups/sentient --keep-within 7d --json
 
             \(exitStatusHelp)
@@ -30,7 +33,7 @@ struct Prune: ParsableCommand {
     var directory: String
 
     @Option(help: "Prune only this room's backups (default: every room found).")
-    var room: String?
+    var room: RoomName?
 
     @Option(name: .customLong("keep-daily"), help: "Keep the newest backup of each of the last N days that have one.")
     var keepDaily: Int?
@@ -56,9 +59,7 @@ struct Prune: ParsableCommand {
     var allowRoot = false
 
     func validate() throws {
-        if let room {
-            do { try RoomSettings.validateRoomName(room) } catch let error as SnapError { throw ValidationError(error.message) }
-        }
+        try room?.validate()
         for (flag, value) in [("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly), ("--keep-last", keepLast)] {
             if let value, value < 0 { throw ValidationError("\(flag) \(value) is negative: use 0 or more.") }
         }
@@ -79,7 +80,7 @@ struct Prune: ParsableCommand {
     func run() throws {
         try checkRoot(allowRoot: allowRoot, command: "prune")
         try runReportingErrors {
-            var request = PruneRequest(directory: directory, room: room, policy: policy)
+            var request = PruneRequest(directory: directory, room: room?.name, policy: policy)
             request.dryRun = dryRun
             let result = try Pruner.run(request)
             if !output.quiet {
@@ -104,7 +105,7 @@ struct Prune: ParsableCommand {
                 for file in room.deleted { lines.append("  \(dryRun ? "delete" : "deleted") \(file)") }
             }
             for file in result.stale_partials { lines.append("  \(dryRun ? "delete" : "deleted") stale partial file \(file)") }
-            if result.rooms.isEmpty { lines.append("no backups in \(directory)\(room.map { " for room \($0)" } ?? "")") }
+            if result.rooms.isEmpty { lines.append("no backups in \(directory)\(room.map { " for room \($0.name)" } ?? "")") }
             lines.append("\(dryRun ? "Dry run: would free" : "Freed") \(formatBytes(result.bytes_freed))")
             print(lines.joined(separator: "\n"))
         }

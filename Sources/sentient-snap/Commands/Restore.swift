@@ -8,27 +8,30 @@ struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restore a room from an archive: verify, staging restore, atomic swap, restart, wait for /ready.",
         discussion: """
-            The whole archive is verified first; a damaged or unsafe archive is refused before
-            anything changes. The database is restored into a staging database while the room
-            keeps running, then swapped in with connections blocked (the old one is kept as
-            <db>_pre_restore_<ts>; the newest --keep-pre-restore of those are kept, and the plan
-            names any it drops), the config directory is swapped (the old one is kept as
-            <room>.pre-restore.<ts>), the room is restarted and /ready is awaited. Any failure
-            before the swap leaves the room exactly as it was. A restore holds the room's lock
+            The whole archive is verified first; a damaged or unsafe archive is refused before \
+            anything changes. The database is restored into a staging database while the room \
+            keeps running, then swapped in with connections blocked (the old one is kept as \
+            <db>_pre_restore_<ts>; the newest --keep-pre-restore of those are kept, and the plan \
+            names any it drops), the config directory is swapped (the old one is kept as \
+            <room>.pre-restore.<ts>), the room is restarted and /ready is awaited. Any failure \
+            before the swap leaves the room exactly as it was. A restore holds the room's lock \
             (the one backups into the archive's directory take) from before its plan to its end.
 
             EXAMPLES:
-              sentient-snap restore pharaohs /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
+              sentient-snap restore pharaohs \\
+                  /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
               sentient-snap restore pharaohs ARCHIVE --dry-run
-              sentient-snap restore clockwork ARCHIVE --pg-port 5433 --room-control none --no-wait --force
-              sentient-snap restore pharaohs ARCHIVE --in-place   # user without CREATEDB; not atomic
+              sentient-snap restore clockwork ARCHIVE --pg-port 5433 --room-control none \\
+                  --no-wait --force
+              # a PostgreSQL user without CREATEDB; not atomic:
+              sentient-snap restore pharaohs ARCHIVE --in-place
 
             \(exitStatusHelp)
             """
     )
 
     @Argument(help: "Room name (letters, digits, '_' and '-').")
-    var room: String
+    var room: RoomName
 
     @Argument(help: "The archive (.tar.gz) to restore.")
     var archive: String
@@ -43,13 +46,13 @@ struct Restore: ParsableCommand {
     @Option(name: .customLong("maintenance-db"), help: "Database to connect to for CREATE/RENAME DATABASE (default: postgres).")
     var maintenanceDB: String?
 
-    @Option(name: .customLong("room-control"), help: "How to restart the room: auto, docker, systemd or none (default: auto).")
+    @Option(name: .customLong("room-control"), help: "How to restart the room.")
     var roomControl: RoomControlMode = .auto
 
     @Option(help: "Container name (default: sentient-<room>).")
     var container: String?
 
-    @Option(name: .customLong("ready-timeout"), help: "Seconds to wait for /ready (default: 60).")
+    @Option(name: .customLong("ready-timeout"), help: "Seconds to wait for /ready.")
     var readyTimeout: Double = 60
 
     @Flag(name: .customLong("no-wait"), help: "Do not wait for /ready.")
@@ -70,13 +73,13 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("mqtt-keep-extra"), help: "Keep retained topics the archive does not have (default: clear them).")
     var mqttKeepExtra = false
 
-    @Option(name: .customLong("keep-pre-restore"), help: "How many <db>_pre_restore_<ts> databases to keep, this restore's included; the plan names any older ones it drops (default: 2).")
+    @Option(name: .customLong("keep-pre-restore"), help: "How many <db>_pre_restore_<ts> databases to keep, this restore's included; the plan names any older ones it drops.")
     var keepPreRestore: Int = 2
 
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
-    @Option(help: "Parallel connections: each table's rows are loaded over them, then indexes and constraints are built on them (default: 2; 1 loads every table in one stream).")
+    @Option(help: "Parallel connections: each table's rows are loaded over them, then indexes and constraints are built on them; 1 loads every table in one stream.")
     var jobs: Int = 2
 
     @Flag(name: .customLong("no-owner"), help: "Do not restore object owners; everything belongs to the restoring user.")
@@ -95,11 +98,7 @@ struct Restore: ParsableCommand {
     var allowRoot = false
 
     func validate() throws {
-        do {
-            try RoomSettings.validateRoomName(room)
-        } catch let error as SnapError {
-            throw ValidationError(error.message)
-        }
+        try room.validate()
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs \(jobs) is out of range: use 1 to 64.") }
         guard keepPreRestore >= 1 else { throw ValidationError("--keep-pre-restore \(keepPreRestore): keep at least 1 (the database this restore replaces).") }
         guard readyTimeout > 0 else { throw ValidationError("--ready-timeout must be positive.") }
@@ -115,7 +114,7 @@ struct Restore: ParsableCommand {
             var flags = connection.flags
             flags.maintenanceDatabase = maintenanceDB
             flags.container = container
-            let settings = try RoomSettings.resolve(room: room, flags: flags)
+            let settings = try RoomSettings.resolve(room: room.name, flags: flags)
             var request = RestoreRequest(settings: settings, archive: archive)
             request.roomControl = roomControl
             request.readyTimeout = readyTimeout
@@ -152,7 +151,7 @@ struct Restore: ParsableCommand {
             }, confirm: { plan, _ in
                 if force { return true }
                 guard isatty(STDIN_FILENO) == 1 else {
-                    throw SnapError(.usage, "restore replaces room \(room)'s data and needs confirmation, but stdin is not a terminal: pass --force to proceed without asking")
+                    throw SnapError(.usage, "restore replaces room \(room.name)'s data and needs confirmation, but stdin is not a terminal: pass --force to proceed without asking")
                 }
                 FileHandle.standardError.write(Data(("This restore will:\n" + plan.map { "  - \($0)\n" }.joined() + "Proceed? [y/N] ").utf8))
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""

@@ -6,17 +6,19 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that every room has a recent backup that verifies.",
         discussion: """
-            For each room with backups in the directory (or the room named by --room), takes the
-            newest archive, reports its age and verifies it end to end (as verify does). Exit 75
-            when a room's newest backup is older than --max-age, damaged, or missing, or when an
-            archive is dated more than a day in the future (written while the clock was wrong;
-            never taken as the newest): a check for monitoring (Nagios, a systemd timer with
+            For each room with backups in the directory (or the room named by --room), takes the \
+            newest archive, reports its age and verifies it end to end (as verify does). Exit 75 \
+            when a room's newest backup is older than --max-age, damaged, or missing, or when an \
+            archive is dated more than a day in the future (written while the clock was wrong; \
+            never taken as the newest): a check for monitoring (Nagios, a systemd timer with \
             OnFailure=, cron mail).
 
             EXAMPLES:
               sentient-snap status /var/backups/sentient
-              sentient-snap status /var/backups/sentient --room pharaohs --max-age 26h --json
-              sentient-snap status /var/backups/sentient --check-db   # each room's settings: /etc/sentient/<room>.env
+              sentient-snap status /var/backups/sentient --room pharaohs --max-age 26h \\
+                  --json
+              # each room's settings from /etc/sentient/<room>.env:
+              sentient-snap status /var/backups/sentient --check-db
 
             \(exitStatusHelp)
             """
@@ -26,9 +28,9 @@ struct Status: ParsableCommand {
     var directory: String
 
     @Option(help: "Check only this room; it is an error if it has no backup (default: every room found).")
-    var room: String?
+    var room: RoomName?
 
-    @Option(name: .customLong("max-age"), help: "Oldest acceptable age of a room's newest backup (default: 26h).")
+    @Option(name: .customLong("max-age"), help: "Oldest acceptable age of a room's newest backup.")
     var maxAge: String = "26h"
 
     @Flag(name: .customLong("check-db"), help: "Also check each room's database on its PostgreSQL: that it exists and accepts connections (a restore that died half-way can leave it renamed or with ALLOW_CONNECTIONS false).")
@@ -40,9 +42,7 @@ struct Status: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let room {
-            do { try RoomSettings.validateRoomName(room) } catch let error as SnapError { throw ValidationError(error.message) }
-        }
+        try room?.validate()
         do { _ = try DurationText.seconds(maxAge) } catch let error as SnapError { throw ValidationError("--max-age: \(error.message)") }
     }
 
@@ -51,7 +51,7 @@ struct Status: ParsableCommand {
             let flags = connection.flags
             let database: ((String) -> [String])? = checkDB ? { room in BackupStatus.databaseProblems(room: room, flags: flags) } : nil
             let statuses = try BackupStatus.check(
-                directory, rooms: room.map { [$0] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database)
+                directory, rooms: room.map { [$0.name] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database)
             if json {
                 print(try jsonString(statuses))
             } else if statuses.isEmpty {

@@ -7,23 +7,26 @@ struct SyncOffsite: ParsableCommand {
         commandName: "sync-offsite",
         abstract: "Copy a backup directory offsite with rsync: archives with their sidecars, never partial files.",
         discussion: """
-            Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path
-            or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of
-            asking), or rsync://host[:port]/module. Hidden files (.partial, .tmp) never travel;
-            a file picked by --include always travels with its .sha256 sidecar. On a local target
-            every copied archive's SHA-256 is checked against its sidecar afterwards.
-            Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY,
-            SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed
-            from the target (hidden and excluded files are kept). Before that, a dry run counts
-            the backup archives: --delete is refused (exit 64, nothing copied or deleted) when the
-            source holds none (a share not mounted, a wrong path) or when more than half of the
+            Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path \
+            or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of \
+            asking), or rsync://host[:port]/module. Hidden files (.partial, .tmp) never travel; \
+            a file picked by --include always travels with its .sha256 sidecar. On a local target \
+            every copied archive's SHA-256 is checked against its sidecar afterwards. \
+            Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY, \
+            SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed \
+            from the target (hidden and excluded files are kept). Before that, a dry run counts \
+            the backup archives: --delete is refused (exit 64, nothing copied or deleted) when the \
+            source holds none (a share not mounted, a wrong path) or when more than half of the \
             target's archives would go, unless --allow-mass-delete. --dry-run is never refused.
 
             EXAMPLES:
               sentient-snap sync-offsite /var/backups/sentient /mnt/nas/sentient
-              sentient-snap sync-offsite /var/backups/sentient backup@vault:/srv/sentient --ssh-key /etc/sentient/offsite_ed25519 --bwlimit 2000
-              sentient-snap sync-offsite /var/backups/sentient rsync://vault/sentient --include 'sentient-pharaohs-*' --dry-run
-              SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient sentient-snap sync-offsite /var/backups/sentient --delete
+              sentient-snap sync-offsite /var/backups/sentient backup@vault:/srv/sentient \\
+                  --ssh-key /etc/sentient/offsite_ed25519 --bwlimit 2000
+              sentient-snap sync-offsite /var/backups/sentient rsync://vault/sentient \\
+                  --include 'sentient-pharaohs-*' --dry-run
+              SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient \\
+                  sentient-snap sync-offsite /var/backups/sentient --delete
 
             \(exitStatusHelp)
             """

@@ -6,14 +6,15 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an archive end to end without changing anything.",
         discussion: """
-            Reads the whole archive: gzip CRCs and sizes, tar checksums, safe entry names and
-            links, every SHA-256 and size in manifest.json, the structure and row counts of
-            db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold.
-            With --restore-test it also restores the database into a throwaway database on the
+            Reads the whole archive: gzip CRCs and sizes, tar checksums, safe entry names and \
+            links, every SHA-256 and size in manifest.json, the structure and row counts of \
+            db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold. \
+            With --restore-test it also restores the database into a throwaway database on the \
             given server (flags as for restore), compares row counts and drops it again.
 
             EXAMPLES:
-              sentient-snap verify /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
+              sentient-snap verify \\
+                  /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
               sentient-snap verify ARCHIVE --json
               sentient-snap verify ARCHIVE --restore-test --pg-port 5433
 

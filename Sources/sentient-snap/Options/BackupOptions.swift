@@ -7,11 +7,12 @@ struct BackupOptions: ParsableArguments {
     @Flag(name: .customLong("no-config"), help: "Back up the database only (for backups from another host).")
     var noConfig = false
 
-    @Option(name: .customLong("compress-level"), help: "gzip level 1-9 (default: 5, chosen by bench/: the size of 6 within 2% at 10% less time).")
+    @Option(name: .customLong("compress-level"), help: "gzip level 1-9; the default, chosen by bench/, gives the size of 6 within 2% at 10% less time.")
     var compressLevel: Int32 = 5
 
+    /// Optional so that help shows "number of cores" rather than this machine's count.
     @Option(help: "Compression threads (default: number of cores). The dump uses one database connection.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Flag(name: .customLong("serializable-deferrable"), help: "Take the snapshot as SERIALIZABLE READ ONLY DEFERRABLE.")
     var serializableDeferrable = false
@@ -52,14 +53,14 @@ struct BackupOptions: ParsableArguments {
     @Flag(name: .customLong("require-mqtt"), help: "Fail (exit 69) when the MQTT broker does not answer, instead of warning and backing up without its state.")
     var requireMQTT = false
 
-    @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete (default: 0.5).")
+    @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete.")
     var mqttSettle: Double = 0.5
 
     func validate() throws {
         guard (1...9).contains(compressLevel) else {
             throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
         }
-        guard (1...256).contains(jobs) else {
+        if let jobs, !(1...256).contains(jobs) {
             throw ValidationError("--jobs \(jobs) is out of range: use 1 to 256.")
         }
         if noMQTT && requireMQTT {
@@ -75,7 +76,7 @@ struct BackupOptions: ParsableArguments {
         var request = BackupRequest(settings: settings, outputDirectory: outputDirectory)
         request.includeConfig = !noConfig
         request.compressionLevel = compressLevel
-        request.jobs = jobs
+        request.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         request.serializableDeferrable = serializableDeferrable
         request.strictRoom = strictRoom
         request.lockTimeout = lockTimeout
