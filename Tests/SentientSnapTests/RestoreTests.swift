@@ -240,11 +240,13 @@ let richSchemaExtras = """
     INSERT INTO ops.hints (session_id, body) SELECT 1 + g % 50, 'Hint ' || g FROM generate_series(1, 500) g;
     """
 
-/// A stand-in for the room's API: `/ready` answers 503 for a while, then 200.
+/// A stand-in for the room's API: `/ready` answers 503 from the first request on for a while,
+/// then 200. (Timed from the first request, not from creation: on a loaded machine the restore
+/// may reach its wait long after the server was made.)
 final class ReadyServer: @unchecked Sendable {
     let port: Int
     private let fd: Int32
-    private let started = Date()
+    private var firstRequest: Date?
     private let lock = NSLock()
     private var count = 0
     var requests: Int {
@@ -280,8 +282,10 @@ final class ReadyServer: @unchecked Sendable {
                 _ = recv(client, &buffer, buffer.count, 0)
                 lock.lock()
                 count += 1
+                let first = firstRequest ?? Date()
+                firstRequest = first
                 lock.unlock()
-                let ready = Date().timeIntervalSince(started) >= seconds
+                let ready = Date().timeIntervalSince(first) >= seconds
                 let response = ready ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
                     : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 8\r\nConnection: close\r\n\r\nstarting"
                 _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
