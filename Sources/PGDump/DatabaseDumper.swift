@@ -29,7 +29,10 @@ public struct DumpPlan: Sendable {
     public var serverVersionNumber: Int
     public var database: String
     public var snapshotTime: Date
+    /// Large objects dumped (their content goes into the BLOBS block).
+    public var largeObjectCount: Int { largeObjects.count }
     fileprivate var entries: [TOCEntry]
+    fileprivate var largeObjects: [UInt32] = []
 }
 
 /// Row and byte counts of one dumped table.
@@ -110,13 +113,12 @@ public final class DatabaseDumper {
         }
 
         let unsupported = try UnsupportedObjectScanner(connection: connection).scan()
-            .filter { !(options.noLargeObjects && $0.hasPrefix("large objects")) }
         if !unsupported.isEmpty {
             let shown = unsupported.prefix(25).map { "  - \($0)" }.joined(separator: "\n")
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects; objects outside any schema (casts, event triggers, publications, subscriptions, foreign data wrappers, default privileges, changed privileges on system objects) must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME; objects outside any schema (event triggers, publications, subscriptions, foreign data wrappers, changed privileges on system objects) must be removed from the database first.",
                 object: unsupported.first)
         }
 
@@ -133,7 +135,7 @@ public final class DatabaseDumper {
             tables: tables, sequenceCount: sequenceCount, entryCount: entries.count,
             serverVersion: connection.serverVersion, serverVersionNumber: connection.serverVersionNumber,
             database: connection.database, snapshotTime: formatter.date(from: snapshotTime) ?? Date(),
-            entries: entries)
+            entries: entries, largeObjects: schema.largeObjects)
     }
 
     /// Streams the archive: header, TOC, then each table's COPY output as one data block.
@@ -148,7 +150,14 @@ public final class DatabaseDumper {
         try encoder.writeTOC(plan.entries)
         var stats: [TableDumpStats] = []
         let trailer = Array("\\.\n\n\n".utf8)
+        // Data blocks in TOC order: the tables' (plan.tables is in TOC order) and the BLOBS one.
+        let blobsId = plan.entries.first { $0.desc == "BLOBS" }?.dumpId
+        var blobsWritten = false
         for (index, table) in plan.tables.enumerated() {
+            if let blobsId, !blobsWritten, blobsId < table.dumpId {
+                _ = try writeLargeObjects(plan.largeObjects, dumpId: blobsId, to: encoder)
+                blobsWritten = true
+            }
             try encoder.beginData(dumpId: table.dumpId)
             var rows: Int64 = 0
             var bytes: Int64 = 0
@@ -161,6 +170,9 @@ public final class DatabaseDumper {
             try encoder.writeData(trailer)
             try encoder.endData()
             stats.append(TableDumpStats(schema: table.schema, name: table.name, rows: rows, bytes: bytes))
+        }
+        if let blobsId, !blobsWritten {
+            _ = try writeLargeObjects(plan.largeObjects, dumpId: blobsId, to: encoder)
         }
         return stats
     }

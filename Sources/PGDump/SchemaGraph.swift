@@ -28,12 +28,25 @@ enum CatalogID {
     static let pgOpfamily: UInt32 = 2753
     static let pgAmop: UInt32 = 2602
     static let pgAmproc: UInt32 = 2603
+    static let pgDefaultACL: UInt32 = 826
+    /// pg_dump names large objects by pg_largeobject's OID (LargeObjectRelationId).
+    static let pgLargeObject: UInt32 = 2613
+    static let pgLargeObjectMetadata: UInt32 = 2995
+    static let pgCast: UInt32 = 2605
+    static let pgOperator: UInt32 = 2617
+    static let pgOpclass: UInt32 = 2616
+    static let pgConversion: UInt32 = 2607
+    static let pgTransform: UInt32 = 3576
+    static let pgLanguage: UInt32 = 2612
+    static let pgAm: UInt32 = 2601
+    static let pgTSParser: UInt32 = 3601
+    static let pgTSTemplate: UInt32 = 3764
 }
 
 /// Sort priority of object kinds when dependencies do not decide (after pg_dump_sort.c).
 enum ObjectKind: Int, Comparable {
-    case encoding = 0, schema, `extension`, collation, type, function, aggregate, sequence, table, attach,
-         view, sequenceOwnedBy, columnDefault, tableData, sequenceSet, constraint, index, indexAttach,
+    case encoding = 0, schema, language, `extension`, collation, type, cast, function, aggregate, accessMethod, `operator`,
+         sequence, table, attach, view, sequenceOwnedBy, columnDefault, blob, tableData, sequenceSet, blobData, constraint, index, indexAttach,
          foreignKey, trigger, rule, policy, statistics, materializedViewData, defaultACL
     static func < (a: ObjectKind, b: ObjectKind) -> Bool { a.rawValue < b.rawValue }
 }

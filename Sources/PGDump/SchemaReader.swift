@@ -12,6 +12,8 @@ struct SchemaReader {
     var objects: [DumpObject] = []
     /// Which object a dependency on a sub-object (a column, a view's rule, a rowtype) means.
     var alias: [ObjectKey: ObjectKey] = [:]
+    /// Large objects whose content goes into the BLOBS block.
+    var largeObjects: [UInt32] = []
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -125,6 +127,8 @@ struct SchemaReader {
         try readRules()
         try readPolicies()
         try readStatistics()
+        try readDefaultPrivileges()
+        largeObjects = try readLargeObjects()
         try readDependencies()
         orderDomainChecksAfterData()
     }

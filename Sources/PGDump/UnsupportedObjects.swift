@@ -64,8 +64,6 @@ struct UnsupportedObjectScanner {
         "SELECT 'publication ' || pg_catalog.quote_ident(pubname) FROM pg_catalog.pg_publication",
         "SELECT 'foreign data wrapper ' || pg_catalog.quote_ident(fdwname) FROM pg_catalog.pg_foreign_data_wrapper WHERE \(notExtensionMember("pg_catalog.pg_foreign_data_wrapper", "oid"))",
         "SELECT 'foreign server ' || pg_catalog.quote_ident(srvname) FROM pg_catalog.pg_foreign_server",
-        "SELECT 'large objects (' || count(*) || ')' FROM pg_catalog.pg_largeobject_metadata HAVING count(*) > 0",
-        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)' FROM pg_catalog.pg_default_acl HAVING count(*) > 0",
         "SELECT 'access method ' || pg_catalog.quote_ident(amname) FROM pg_catalog.pg_am WHERE oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_am", "oid"))",
         """
         SELECT 'transform for ' || pg_catalog.format_type(t.trftype, NULL) || ' language ' || pg_catalog.quote_ident(l.lanname)
