@@ -46,16 +46,6 @@ struct UnsupportedObjectScanner {
         WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_template", "t.oid"))
         """,
         """
-        SELECT 'operator ' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname
-        FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_operator", "o.oid"))
-        """,
-        """
-        SELECT 'operator class ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)
-        FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_opclass", "o.oid"))
-        """,
-        """
         SELECT 'conversion ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname)
         FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
         WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_conversion", "c.oid"))
@@ -75,12 +65,6 @@ struct UnsupportedObjectScanner {
         WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
         """,
         systemPrivilegesCheck,
-        """
-        SELECT 'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
-        FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_cast", "c.oid"))
-          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
-                          AND d.objid = c.oid AND d.deptype = 'i')
-        """,
         """
         SELECT 'index ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) || ' (tablespace)'
         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

@@ -101,14 +101,12 @@ struct FidelityTests {
     }
 
     @Test("each object kind the dump cannot reproduce is refused by name", arguments: [
-        ("CREATE FUNCTION same_int(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT $1 = $2'; CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = same_int);", "operator public.==="),
         ("CREATE FOREIGN DATA WRAPPER snap_fdw;", "foreign data wrapper snap_fdw"),
         ("CREATE FOREIGN DATA WRAPPER snap_fdw2; CREATE SERVER snap_server FOREIGN DATA WRAPPER snap_fdw2;", "foreign server snap_server"),
         ("CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$; CREATE EVENT TRIGGER snap_evt ON ddl_command_start EXECUTE FUNCTION on_ddl();", "event trigger snap_evt"),
         ("CREATE TABLE pub_t (id int PRIMARY KEY); CREATE PUBLICATION snap_pub FOR TABLE pub_t;", "publication snap_pub"),
         ("CREATE TYPE pair AS (a int, b int); CREATE TABLE typed_t OF pair;", "typed table (OF type)"),
         ("CREATE CONVERSION snap_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;", "conversion public.snap_conv"),
-        ("CREATE FUNCTION int_to_text(integer) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; CREATE DOMAIN my_int AS integer; CREATE CAST (my_int AS text) WITH FUNCTION int_to_text(integer);", "cast (public.my_int AS text)"),
         ("CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION pg_catalog.varchar_support(internal));", "transform for integer language sql"),
         ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;", "privileges on function pg_catalog.now()"),
         ("GRANT SELECT (relname) ON pg_catalog.pg_class TO PUBLIC;", "privileges on table pg_catalog.pg_class"),
@@ -172,7 +170,7 @@ struct DatabasePropertiesTests {
 
 @Suite("leaving objects out")
 struct ExclusionTests {
-    @Test("--exclude-schema leaves a schema with a refused object out; --no-large-objects leaves large objects out")
+    @Test("--exclude-schema leaves a schema out with everything in it; --no-large-objects leaves large objects out")
     func excluded() throws {
         let server = try TestPostgres.shared()
         let source = try server.createDatabase(prefix: "exclude")
@@ -184,9 +182,6 @@ struct ExclusionTests {
             CREATE TABLE kept (x int); INSERT INTO kept VALUES (1), (2);
             SELECT lo_from_bytea(0, 'left out'::bytea);
             """)
-        let refused = #expect(throws: DumpError.self) { _ = try DatabaseDumper(connection: try source.connect()).prepare() }
-        #expect(refused?.message.contains("--exclude-schema") == true)
-
         func dump(noLargeObjects: Bool) throws -> ([UInt8], DumpPlan) {
             var options = DumpOptions()
             options.excludeSchemas = ["extras"]

@@ -20,6 +20,8 @@ struct ParityFidelityTests {
         "public-schema-owner-acl",
         "operator-family",
         "default-privileges",
+        "casts",
+        "operators",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
@@ -32,6 +34,8 @@ struct ParityFidelityTests {
     @Test("objects once refused are written as stock pg_dump writes them", arguments: [
         ("default-privileges", ["DEFAULT ACL"], [String]()),
         ("large-objects", ["BLOB", "BLOBS"], ["LARGE OBJECT "]),
+        ("casts", ["CAST"], ["CAST "]),
+        ("operators", ["OPERATOR", "OPERATOR CLASS", "OPERATOR FAMILY"], ["OPERATOR "]),
     ])
     func writtenAsStock(_ fixture: String, _ descs: [String], _ tagPrefixes: [String]) throws {
         let prefix = "stk_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
