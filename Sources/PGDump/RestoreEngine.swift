@@ -85,7 +85,15 @@ public final class RestoreEngine {
         let pre = passes.preData, data = passes.data, post = passes.postData
 
         // Pass 1a: pre-data, serially in TOC order.
+        var tableAM: String?
         for (n, index) in pre.enumerated() {
+            if let set = Self.tableAccessMethodStatement(entries[index], current: &tableAM) {
+                do {
+                    try connection.execute(set)
+                } catch let error as PGError {
+                    throw RestoreError(entry: entries[index], underlying: error)
+                }
+            }
             try run(entries[index], on: connection)
             stats.entries += 1
             progress?(.schema(done: n + 1, total: pre.count))

@@ -113,8 +113,14 @@ struct SchemaReader {
         try readSchemas()
         try readExtensions()
         try readCollations()
+        try readProceduralLanguages()
+        try readTransforms()
+        try readAccessMethods()
+        try readConversions()
+        try readTextSearchParsersAndTemplates()
         try readTextSearch()
         try readTypes()
+        try readBaseTypes()
         try readFunctions()
         try readOperators()
         try readOperatorFamilies()
@@ -133,6 +139,7 @@ struct SchemaReader {
         try readDefaultPrivileges()
         largeObjects = try readLargeObjects()
         try readDependencies()
+        routeIOFunctionsThroughShellTypes()
         orderDomainChecksAfterData()
     }
 
@@ -526,7 +533,8 @@ struct SchemaReader {
                     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
                     WHERE i.inhrelid = c.oid) AS parents,
                    (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS parent_oid,
-                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef
+                   CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,
+                   (SELECT a.amname FROM pg_catalog.pg_am a WHERE a.oid = c.relam) AS amname
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
@@ -568,7 +576,7 @@ struct SchemaReader {
                     column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
                 }
                 if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
-                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? "heap" : nil)]
+                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? row["amname"] ?? "heap" : nil)]
                 entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
                 if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
                 entries += try columnACLs(columns[oid] ?? [], q: q, name: name, schema: schema, owner: owner)
@@ -652,7 +660,7 @@ struct SchemaReader {
             if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
             if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
             if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, "TABLE", .preData, defn: defn, drop: "DROP TABLE \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: "", tableAM: row["relkind"] == "p" ? nil : "heap")]
+            var entries = [Self.entry(name, "TABLE", .preData, defn: defn, drop: "DROP TABLE \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: "", tableAM: row["relkind"] == "p" ? nil : row["amname"] ?? "heap")]
             entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: "TABLE")
             for check in checks where check["conrelid"] == oid {
                 if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }

@@ -18,48 +18,15 @@ struct UnsupportedObjectScanner {
                || pg_catalog.concat_ws(', ',
                     CASE WHEN c.reloftype <> 0 THEN 'typed table (OF type)' END,
                     CASE WHEN c.relreplident = 'i' THEN 'replica identity using an index' END,
-                    CASE WHEN c.reltablespace <> 0 THEN 'tablespace' END,
-                    CASE WHEN c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap' THEN 'table access method ' || am.amname END) || ')'
+                    CASE WHEN c.reltablespace <> 0 THEN 'tablespace' END) || ')'
         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
         WHERE c.relkind IN ('r', 'p', 'm') AND \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
-          AND (c.reloftype <> 0 OR c.relreplident = 'i' OR c.reltablespace <> 0
-               OR (c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap'))
-        """,
-        """
-        SELECT 'base type ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname)
-        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_type", "t.oid"))
-          AND t.typtype = 'b' AND t.typcategory <> 'A'
-        """,
-        """
-        SELECT 'language ' || pg_catalog.quote_ident(l.lanname) FROM pg_catalog.pg_language l
-        WHERE l.lanispl AND l.lanname <> 'plpgsql' AND \(notExtensionMember("pg_catalog.pg_language", "l.oid"))
-        """,
-        """
-        SELECT 'text search parser ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.prsname)
-        FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_parser", "p.oid"))
-        UNION ALL
-        SELECT 'text search template ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)
-        FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_template", "t.oid"))
-        """,
-        """
-        SELECT 'conversion ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname)
-        FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_conversion", "c.oid"))
+          AND (c.reloftype <> 0 OR c.relreplident = 'i' OR c.reltablespace <> 0)
         """,
         "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger WHERE \(notExtensionMember("pg_catalog.pg_event_trigger", "oid"))",
         "SELECT 'publication ' || pg_catalog.quote_ident(pubname) FROM pg_catalog.pg_publication",
         "SELECT 'foreign data wrapper ' || pg_catalog.quote_ident(fdwname) FROM pg_catalog.pg_foreign_data_wrapper WHERE \(notExtensionMember("pg_catalog.pg_foreign_data_wrapper", "oid"))",
         "SELECT 'foreign server ' || pg_catalog.quote_ident(srvname) FROM pg_catalog.pg_foreign_server",
-        "SELECT 'access method ' || pg_catalog.quote_ident(amname) FROM pg_catalog.pg_am WHERE oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_am", "oid"))",
-        """
-        SELECT 'transform for ' || pg_catalog.format_type(t.trftype, NULL) || ' language ' || pg_catalog.quote_ident(l.lanname)
-        FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
-        WHERE \(notExtensionMember("pg_catalog.pg_transform", "t.oid"))
-        """,
         """
         SELECT 'subscription ' || pg_catalog.quote_ident(s.subname) FROM pg_catalog.pg_subscription s
         WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())

@@ -106,8 +106,6 @@ struct FidelityTests {
         ("CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$; CREATE EVENT TRIGGER snap_evt ON ddl_command_start EXECUTE FUNCTION on_ddl();", "event trigger snap_evt"),
         ("CREATE TABLE pub_t (id int PRIMARY KEY); CREATE PUBLICATION snap_pub FOR TABLE pub_t;", "publication snap_pub"),
         ("CREATE TYPE pair AS (a int, b int); CREATE TABLE typed_t OF pair;", "typed table (OF type)"),
-        ("CREATE CONVERSION snap_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;", "conversion public.snap_conv"),
-        ("CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION pg_catalog.varchar_support(internal));", "transform for integer language sql"),
         ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;", "privileges on function pg_catalog.now()"),
         ("GRANT SELECT (relname) ON pg_catalog.pg_class TO PUBLIC;", "privileges on table pg_catalog.pg_class"),
         ("GRANT CREATE ON SCHEMA pg_catalog TO PUBLIC;", "privileges on schema pg_catalog"),

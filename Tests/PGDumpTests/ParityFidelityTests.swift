@@ -22,6 +22,11 @@ struct ParityFidelityTests {
         "default-privileges",
         "casts",
         "operators",
+        "conversions",
+        "access-methods",
+        "languages",
+        "text-search-parsers",
+        "base-types",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
@@ -36,6 +41,11 @@ struct ParityFidelityTests {
         ("large-objects", ["BLOB", "BLOBS"], ["LARGE OBJECT "]),
         ("casts", ["CAST"], ["CAST "]),
         ("operators", ["OPERATOR", "OPERATOR CLASS", "OPERATOR FAMILY"], ["OPERATOR "]),
+        ("conversions", ["CONVERSION"], ["CONVERSION "]),
+        ("access-methods", ["ACCESS METHOD"], ["ACCESS METHOD "]),
+        ("languages", ["PROCEDURAL LANGUAGE", "TRANSFORM"], ["LANGUAGE ", "TRANSFORM "]),
+        ("text-search-parsers", ["TEXT SEARCH PARSER", "TEXT SEARCH TEMPLATE"], ["TEXT SEARCH PARSER ", "TEXT SEARCH TEMPLATE "]),
+        ("base-types", ["SHELL TYPE", "TYPE"], ["TYPE "]),
     ])
     func writtenAsStock(_ fixture: String, _ descs: [String], _ tagPrefixes: [String]) throws {
         let prefix = "stk_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
@@ -166,6 +176,6 @@ func entryLines(_ bytes: [UInt8], descs: Set<String>, tagPrefixes: [String]) thr
     return try decoder.readTOC().filter { entry in
         descs.contains(entry.desc) || (["COMMENT", "ACL"].contains(entry.desc) && tagPrefixes.contains { entry.tag.hasPrefix($0) })
     }.map { entry in
-        "\(entry.desc) | \(entry.section) | \(entry.namespace ?? "-") | \(entry.tag) | \(entry.owner ?? "-") | \(entry.tableOID) | \(entry.defn ?? "-") | \(entry.dropStmt ?? "-") | \(entry.hadDumper)"
+        "\(entry.desc) | \(entry.section) | \(entry.namespace ?? "-") | \(entry.tag) | \(entry.owner ?? "-") | \(entry.tableOID) | \(entry.tableAM ?? "-") | \(entry.defn ?? "-") | \(entry.dropStmt ?? "-") | \(entry.hadDumper)"
     }.sorted()
 }
