@@ -1,7 +1,8 @@
 import PGWire
 
 extension SchemaReader {
-    /// Casts the user created (OID past the built-in ones, not an extension's), as pg_dump's
+    /// Casts the user created (OID past the built-in ones, not an extension's, not a range
+    /// type's to its multirange), as pg_dump's
     /// dumpCast writes them: outside any schema, without an owner, tagged "CAST (source AS
     /// target)" with both types as format_type prints them.
     mutating func readCasts() throws {
@@ -16,6 +17,8 @@ extension SchemaReader {
                    pg_catalog.obj_description(c.oid, 'pg_cast') AS comment
             FROM pg_catalog.pg_cast c
             WHERE c.oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_cast", "c.oid"))
+              -- CREATE TYPE ... AS RANGE makes the cast to its multirange type itself.
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r WHERE r.rngtypid = c.castsource AND r.rngmultitypid = c.casttarget)
             ORDER BY c.castsource, c.casttarget
             """)
         {
