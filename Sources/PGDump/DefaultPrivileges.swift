@@ -49,8 +49,7 @@ extension SchemaReader {
     /// pg_dump's buildACLCommands writes them: a REVOKE for each item of the base missing from
     /// the ACL, then a GRANT for each item of the ACL missing from the base, "ALL" when an
     /// item holds every privilege of the kind, and the grantor's session around a grant it
-    /// made when it is not the owner. `name` is empty for default privileges (pg_dump then
-    /// leaves two spaces, "ON TABLES  TO").
+    /// made when it is not the owner. `name` is empty for default privileges.
     func pgDumpACLCommands(acl: String, base: String, type: String, name: String, owner: String, prefix: String = "") throws -> String {
         let items = try rows("""
             SELECT x.src, x.n, x.item::text AS item,
@@ -86,21 +85,22 @@ extension SchemaReader {
         func words(_ set: Set<String>, all: Bool) -> String {
             all ? "ALL" : order.filter { set.contains($0) }.joined(separator: ",")
         }
-        let target = name.isEmpty ? "" : name
+        // "ON TABLES  TO": pg_dump 15 leaves the empty name's two spaces; 16 and later one.
+        let on = name.isEmpty ? "ON \(type) " + (connection.serverVersionNumber < 160000 ? " " : "") : "ON \(type) \(name) "
         var revokes = "", ownerGrants = "", grants = ""
         for item in initial where !current.contains(where: { $0.text == item.text }) {
             let privileges = item.plain.union(item.withGrant)
             guard !privileges.isEmpty else { continue }
-            revokes += "\(prefix)REVOKE \(words(privileges, all: Set(order) == privileges)) ON \(type) \(target) FROM \(item.qgrantee);\n"
+            revokes += "\(prefix)REVOKE \(words(privileges, all: Set(order) == privileges)) \(on)FROM \(item.qgrantee);\n"
         }
         for item in current where !initial.contains(where: { $0.text == item.text }) {
             let allPlain = Set(order) == item.plain, allGrant = Set(order) == item.withGrant
             var sql = ""
             if !item.plain.isEmpty && !allGrant {
-                sql += "\(prefix)GRANT \(words(item.plain, all: allPlain)) ON \(type) \(target) TO \(item.qgrantee);\n"
+                sql += "\(prefix)GRANT \(words(item.plain, all: allPlain)) \(on)TO \(item.qgrantee);\n"
             }
             if !item.withGrant.isEmpty && !allPlain {
-                sql += "\(prefix)GRANT \(words(item.withGrant, all: allGrant)) ON \(type) \(target) TO \(item.qgrantee) WITH GRANT OPTION;\n"
+                sql += "\(prefix)GRANT \(words(item.withGrant, all: allGrant)) \(on)TO \(item.qgrantee) WITH GRANT OPTION;\n"
             }
             // The owner's own privileges come first (right after the revokes); a grant made
             // by another role is made in its session.
