@@ -15,7 +15,7 @@ public struct DumpOptions: Sendable {
     public var noOwner = false
     /// Schemas left out entirely, with everything in them (pg_dump --exclude-schema).
     public var excludeSchemas: [String] = []
-    /// Leave large objects out instead of refusing them (pg_dump --no-large-objects).
+    /// Leave large objects out of the dump (pg_dump --no-large-objects).
     public var noLargeObjects = false
     public init() {}
 }
@@ -118,7 +118,7 @@ public final class DatabaseDumper {
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME; objects outside any schema (event triggers, publications, subscriptions, foreign data wrappers, changed privileges on system objects) must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME; objects outside any schema (event triggers, publications, subscriptions, foreign data wrappers and servers, changed privileges on system objects) must be removed from the database first.",
                 object: unsupported.first)
         }
 
