@@ -70,6 +70,29 @@ struct ParityFidelityTests {
         #expect(try source.psql("SELECT pg_catalog.length(pg_catalog.lo_get(70003))") == "3680000")
     }
 
+    @Test("our restore with --no-owner and --no-acl loads large objects owned by the restoring role, without grants")
+    func largeObjectsNoOwnerNoACL() throws {
+        let server = try TestPostgres.shared()
+        let source = try loadFixture(["parity/large-objects.sql"], prefix: "par_lo_no")
+        let bytes = try dumpWithOurDumper(source)
+        let target = try server.createDatabase(prefix: "par_lo_no_dst")
+        var options = RestoreOptions()
+        options.noOwner = true
+        options.noACL = true
+        _ = try RestoreEngine(target: target.settings, options: options).restore(from: CustomArchiveDecoder(source: memorySource(bytes, piece: 4096)))
+        let described = """
+            SELECT string_agg(format('%s %s %s %s %s', l.oid, pg_catalog.md5(pg_catalog.lo_get(l.oid)), l.lomowner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
+                                     coalesce(l.lomacl::text, '-'), coalesce(pg_catalog.obj_description(l.oid, 'pg_largeobject'), '-')), E'\n' ORDER BY l.oid)
+            FROM pg_catalog.pg_largeobject_metadata l
+            """
+        let restored = try target.psql(described)
+        let sourceSums = try source.psql("SELECT string_agg(l.oid || ' ' || pg_catalog.md5(pg_catalog.lo_get(l.oid)), ',' ORDER BY l.oid) FROM pg_catalog.pg_largeobject_metadata l")
+        #expect(try target.psql("SELECT string_agg(l.oid || ' ' || pg_catalog.md5(pg_catalog.lo_get(l.oid)), ',' ORDER BY l.oid) FROM pg_catalog.pg_largeobject_metadata l") == sourceSums)
+        #expect(!restored.contains(" f "), "every large object belongs to the restoring role: \(restored)")
+        #expect(!restored.contains("snap_ks"), "no grants, no other owner: \(restored)")
+        #expect(restored.contains("the room's briefing"), "comments stay: \(restored)")
+    }
+
     @Test("a zero-column table's rows are counted and restored")
     func zeroColumnRows() throws {
         let server = try TestPostgres.shared()
