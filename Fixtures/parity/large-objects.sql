@@ -1,7 +1,8 @@
 -- Large objects (after pg_dump's t/002_pg_dump.pl "LO create (using lo_from_bytea)" and its
 -- LO COMMENT / GRANT / ALTER LARGE OBJECT ... OWNER cases): one over 3 MiB, an empty one, one
 -- of another owner with a grant and a comment, one readable by everybody, one with an OID
--- above 2^31, and a table that refers to them by OID. Roles snap_ks_owner and snap_ks_reader exist (the test creates them).
+-- above 2^31, and a table that refers to them by OID. Roles snap_ks_owner and snap_ks_reader
+-- exist (the test creates them).
 SELECT pg_catalog.lo_from_bytea(70001, 'the briefing text'::bytea);
 SELECT pg_catalog.lo_create(70002);
 SELECT pg_catalog.lo_from_bytea(70003,
