@@ -198,8 +198,45 @@ public final class CustomArchiveEncoder {
 
     /// Ends the open data block (a zero-length chunk).
     public func endData() throws {
-        precondition(openBlock != nil, "no data block is open")
+        precondition(openBlock != nil && !inLargeObjects, "no data block is open")
         openBlock = nil
+        appendInt(0)
+        try flush()
+    }
+
+    // Large objects: one BLOBS block holding, per object, its OID and its content as chunks
+    // ending with a zero-length one, then OID 0 (pg_backup_custom.c _StartLO/_EndLO/_EndLOs).
+    private var inLargeObjects = false
+
+    /// Starts the BLOBS block of entry `dumpId`.
+    public func beginLargeObjects(dumpId: Int32) throws {
+        precondition(openBlock == nil, "a data block is already open")
+        buffer.append(BlockType.blobs.rawValue)
+        appendInt(Int64(dumpId))
+        inLargeObjects = true
+        try flush()
+    }
+
+    /// Starts one large object; its content follows through `writeData`, then `endLargeObject`.
+    /// pg_dump writes the OID through a C int, so OIDs above 2^31 appear negative; so do we.
+    public func beginLargeObject(oid: UInt32) throws {
+        precondition(inLargeObjects && openBlock == nil && oid != 0, "no BLOBS block is open")
+        appendInt(Int64(Int32(bitPattern: oid)))
+        openBlock = Int32(bitPattern: oid)
+        try flush()
+    }
+
+    public func endLargeObject() throws {
+        precondition(inLargeObjects && openBlock != nil, "no large object is open")
+        openBlock = nil
+        appendInt(0)
+        try flush()
+    }
+
+    /// Ends the BLOBS block (OID 0).
+    public func endLargeObjects() throws {
+        precondition(inLargeObjects && openBlock == nil, "a large object is still open")
+        inLargeObjects = false
         appendInt(0)
         try flush()
     }

@@ -178,6 +178,15 @@ public final class CustomArchiveDecoder {
         return total
     }
 
+    /// In a BLOBS block: the next large object's OID, nil at the block's end. Its content
+    /// follows and is read with `readTableData` (each object is its own compressed stream).
+    public func nextLargeObject() throws -> UInt32? {
+        let oid = try readInt()
+        guard oid != 0 else { return nil }
+        // pg_dump writes OIDs through a C int: those above 2^31 come out negative.
+        return UInt32(bitPattern: Int32(truncatingIfNeeded: oid))
+    }
+
     /// Skips the current block (table data or large objects).
     public func skipBlock(isBlobs: Bool) throws {
         if isBlobs {

@@ -15,7 +15,7 @@ public struct DumpOptions: Sendable {
     public var noOwner = false
     /// Schemas left out entirely, with everything in them (pg_dump --exclude-schema).
     public var excludeSchemas: [String] = []
-    /// Leave large objects out instead of refusing them (pg_dump --no-large-objects).
+    /// Leave large objects out of the dump (pg_dump --no-large-objects).
     public var noLargeObjects = false
     /// Leave publications (and their tables and schemas) out (pg_dump --no-publications).
     public var noPublications = false
@@ -48,7 +48,10 @@ public struct DumpPlan: Sendable {
     public var serverVersionNumber: Int
     public var database: String
     public var snapshotTime: Date
+    /// Large objects dumped (their content goes into the BLOBS block).
+    public var largeObjectCount: Int { largeObjects.count }
     fileprivate var entries: [TOCEntry]
+    fileprivate var largeObjects: [UInt32] = []
 }
 
 /// Row and byte counts of one dumped table.
@@ -129,14 +132,13 @@ public final class DatabaseDumper {
         }
 
         let unsupported = try UnsupportedObjectScanner(connection: connection).scan()
-            .filter { !(options.noLargeObjects && $0.hasPrefix("large objects")) }
             .filter { !(options.noSecurityLabels && $0.hasPrefix("security label on ")) }
         if !unsupported.isEmpty {
             let shown = unsupported.prefix(25).map { "  - \($0)" }.joined(separator: "\n")
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, large objects with --no-large-objects, security labels with --no-security-labels; objects outside any schema (casts, default privileges, changed privileges on system objects) must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, security labels with --no-security-labels; tablespaces and changed privileges on system objects must be removed from the database first.",
                 object: unsupported.first)
         }
 
@@ -153,7 +155,7 @@ public final class DatabaseDumper {
             tables: tables, sequenceCount: sequenceCount, entryCount: entries.count,
             serverVersion: connection.serverVersion, serverVersionNumber: connection.serverVersionNumber,
             database: connection.database, snapshotTime: formatter.date(from: snapshotTime) ?? Date(),
-            entries: entries)
+            entries: entries, largeObjects: schema.largeObjects)
     }
 
     /// Streams the archive: header, TOC, then each table's COPY output as one data block.
@@ -168,7 +170,14 @@ public final class DatabaseDumper {
         try encoder.writeTOC(plan.entries)
         var stats: [TableDumpStats] = []
         let trailer = Array("\\.\n\n\n".utf8)
+        // Data blocks in TOC order: the tables' (plan.tables is in TOC order) and the BLOBS one.
+        let blobsId = plan.entries.first { $0.desc == "BLOBS" }?.dumpId
+        var blobsWritten = false
         for (index, table) in plan.tables.enumerated() {
+            if let blobsId, !blobsWritten, blobsId < table.dumpId {
+                _ = try writeLargeObjects(plan.largeObjects, dumpId: blobsId, to: encoder)
+                blobsWritten = true
+            }
             try encoder.beginData(dumpId: table.dumpId)
             var rows: Int64 = 0
             var bytes: Int64 = 0
@@ -181,6 +190,9 @@ public final class DatabaseDumper {
             try encoder.writeData(trailer)
             try encoder.endData()
             stats.append(TableDumpStats(schema: table.schema, name: table.name, rows: rows, bytes: bytes))
+        }
+        if let blobsId, !blobsWritten {
+            _ = try writeLargeObjects(plan.largeObjects, dumpId: blobsId, to: encoder)
         }
         return stats
     }

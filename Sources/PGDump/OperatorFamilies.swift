@@ -3,8 +3,8 @@ import PGWire
 extension SchemaReader {
     /// Operator families of their own (CREATE OPERATOR FAMILY), with their loose members (those
     /// ALTER OPERATOR FAMILY ... ADD put there, which depend on the family rather than on an
-    /// operator class), written as pg_dump's dumpOpfamily writes them. Operator classes are
-    /// still refused, so a family one of them made implicitly never gets this far.
+    /// operator class), written as pg_dump's dumpOpfamily writes them; like pg_dump, also the
+    /// family CREATE OPERATOR CLASS made implicitly, which the class then names.
     mutating func readOperatorFamilies() throws {
         for row in try rows("""
             SELECT f.oid, f.opfname, n.nspname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) AS q,
@@ -13,7 +13,6 @@ extension SchemaReader {
             FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
             JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
             WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_opfamily", "f.oid"))
-              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass c WHERE c.opcfamily = f.oid)
             ORDER BY n.nspname, f.opfname, am.amname
             """)
         {

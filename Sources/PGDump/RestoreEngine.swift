@@ -53,7 +53,7 @@ public enum RestoreProgress: Sendable {
 /// Unlike pg_restore's default it stops at the first failing statement and names the entry.
 public final class RestoreEngine {
     private let target: ConnectionSettings
-    private let options: RestoreOptions
+    let options: RestoreOptions
 
     public init(target: ConnectionSettings, options: RestoreOptions = RestoreOptions()) {
         self.target = target
@@ -70,8 +70,9 @@ public final class RestoreEngine {
         let entries = try decoder.readTOC()
         var stats = RestoreStats()
 
-        for entry in entries where entry.desc == "BLOBS" || entry.desc == "BLOB" || entry.desc == "BLOB METADATA" {
-            throw DumpError(.unsupported, "the dump holds large objects (\(entry.desc) \(entry.tag)), which this restore cannot load yet", object: entry.tag)
+        // pg_dump 17+ (archive 1.16) groups large objects into BLOB METADATA entries.
+        for entry in entries where entry.desc == "BLOB METADATA" {
+            throw DumpError(.unsupported, "the dump holds large objects as pg_dump 17 or later writes them (BLOB METADATA \(entry.tag)), which this restore cannot load yet; restore it with pg_restore", object: entry.tag)
         }
 
         let connection = try Connection(target)
@@ -93,7 +94,15 @@ public final class RestoreEngine {
         let pre = passes.preData, data = passes.data, post = passes.postData
 
         // Pass 1a: pre-data, serially in TOC order.
+        var tableAM: String?
         for (n, index) in pre.enumerated() {
+            if let set = Self.tableAccessMethodStatement(entries[index], current: &tableAM) {
+                do {
+                    try connection.execute(set)
+                } catch let error as PGError {
+                    throw RestoreError(entry: entries[index], underlying: error)
+                }
+            }
             try run(entries[index], on: connection)
             stats.entries += 1
             progress?(.schema(done: n + 1, total: pre.count))
@@ -106,7 +115,10 @@ public final class RestoreEngine {
         let ordered = Self.keepsPhysicalOrder(entries)
         for index in data {
             let entry = entries[index]
-            if entry.hadDumper {
+            if entry.hadDumper && entry.desc == "BLOBS" {
+                try decoder.seekBlock(for: entry)
+                _ = try loadLargeObjects(from: decoder, entry: entry, on: connection)
+            } else if entry.hadDumper {
                 try decoder.seekBlock(for: entry)
                 let qualified = "\(entry.namespace ?? "").\(entry.tag)"
                 if let copy = entry.copyStmt, !copy.isEmpty {
@@ -268,6 +280,7 @@ public final class RestoreEngine {
         ]
         let byDrop: Set<String> = ["FUNCTION", "PROCEDURE", "AGGREGATE", "OPERATOR", "OPERATOR CLASS", "OPERATOR FAMILY"]
         let ownerSQL = quoteIdentifier(owner)
+        if entry.desc == "BLOB" { return "ALTER LARGE OBJECT \(entry.tag) OWNER TO \(ownerSQL);" }
         if byName.contains(entry.desc) {
             var kind = entry.desc
             if kind == "PROCEDURAL LANGUAGE" { kind = "LANGUAGE" }

@@ -36,14 +36,27 @@ enum CatalogID {
     static let pgForeignDataWrapper: UInt32 = 2328
     static let pgForeignServer: UInt32 = 1417
     static let pgUserMapping: UInt32 = 1418
+    static let pgDefaultACL: UInt32 = 826
+    /// pg_dump names large objects by pg_largeobject's OID (LargeObjectRelationId).
+    static let pgLargeObject: UInt32 = 2613
+    static let pgLargeObjectMetadata: UInt32 = 2995
+    static let pgCast: UInt32 = 2605
+    static let pgOperator: UInt32 = 2617
+    static let pgOpclass: UInt32 = 2616
+    static let pgConversion: UInt32 = 2607
+    static let pgTransform: UInt32 = 3576
+    static let pgLanguage: UInt32 = 2612
+    static let pgAm: UInt32 = 2601
+    static let pgTSParser: UInt32 = 3601
+    static let pgTSTemplate: UInt32 = 3764
 }
 
 /// Sort priority of object kinds when dependencies do not decide (after pg_dump_sort.c).
 enum ObjectKind: Int, Comparable {
-    case encoding = 0, schema, `extension`, collation, type, function, aggregate, foreignDataWrapper, foreignServer,
-         sequence, table, attach, view, sequenceOwnedBy, columnDefault, tableData, sequenceSet, constraint, index, indexAttach,
-         foreignKey, trigger, rule, policy, statistics, publication, publicationTable, publicationSchema, subscription,
-         eventTrigger, materializedViewData, defaultACL
+    case encoding = 0, schema, language, `extension`, collation, type, cast, function, aggregate, accessMethod, `operator`,
+         foreignDataWrapper, foreignServer, sequence, table, attach, view, sequenceOwnedBy, columnDefault, blob, tableData,
+         sequenceSet, blobData, constraint, index, indexAttach, foreignKey, trigger, rule, policy, statistics, publication,
+         publicationTable, publicationSchema, subscription, eventTrigger, materializedViewData, defaultACL
     static func < (a: ObjectKind, b: ObjectKind) -> Bool { a.rawValue < b.rawValue }
 }
 

@@ -12,6 +12,8 @@ struct SchemaReader {
     var objects: [DumpObject] = []
     /// Which object a dependency on a sub-object (a column, a view's rule, a rowtype) means.
     var alias: [ObjectKey: ObjectKey] = [:]
+    /// Large objects whose content goes into the BLOBS block.
+    var largeObjects: [UInt32] = []
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -111,11 +113,20 @@ struct SchemaReader {
         try readSchemas()
         try readExtensions()
         try readCollations()
+        try readProceduralLanguages()
+        try readTransforms()
+        try readAccessMethods()
+        try readConversions()
+        try readTextSearchParsersAndTemplates()
         try readTextSearch()
         try readTypes()
+        try readBaseTypes()
         try readFunctions()
+        try readOperators()
         try readOperatorFamilies()
         try readForeignData()
+        try readOperatorClasses()
+        try readCasts()
         try readRelations()
         try readDefaults()
         try readExtensionConfigData()
@@ -129,7 +140,10 @@ struct SchemaReader {
         try readPublications()
         try readSubscriptions()
         try readEventTriggers()
+        try readDefaultPrivileges()
+        largeObjects = try readLargeObjects()
         try readDependencies()
+        routeIOFunctionsThroughShellTypes()
         orderDomainChecksAfterData()
     }
 
@@ -527,7 +541,8 @@ struct SchemaReader {
                    (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
                     WHERE ft.ftrelid = c.oid) AS foreign_server,
                    (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options,
-                   CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype
+                   CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype,
+                   (SELECT a.amname FROM pg_catalog.pg_am a WHERE a.oid = c.relam) AS amname
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
@@ -569,7 +584,7 @@ struct SchemaReader {
                     column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
                 }
                 if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
-                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? "heap" : nil)]
+                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? row["amname"] ?? "heap" : nil)]
                 entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
                 if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
                 entries += try columnACLs(columns[oid] ?? [], q: q, name: name, schema: schema, owner: owner)
@@ -664,7 +679,7 @@ struct SchemaReader {
             if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
             if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
             if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: row["relkind"] == "r" ? "heap" : nil)]
+            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: (foreign || row["relkind"] == "p") ? nil : row["amname"] ?? "heap")]
             entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: desc)
             for check in checks where check["conrelid"] == oid {
                 if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }

@@ -10,63 +10,12 @@ struct UnsupportedObjectScanner {
         """
         SELECT 'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) || ' ('
                || pg_catalog.concat_ws(', ',
-                    CASE WHEN c.reltablespace <> 0 THEN 'tablespace' END,
-                    CASE WHEN c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap' THEN 'table access method ' || am.amname END) || ')'
+                    CASE WHEN c.reltablespace <> 0 THEN 'tablespace' END) || ')'
         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
         WHERE c.relkind IN ('r', 'p', 'm') AND \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
-          AND (c.reltablespace <> 0
-               OR (c.relkind IN ('r', 'm') AND am.amname IS DISTINCT FROM 'heap'))
-        """,
-        """
-        SELECT 'base type ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname)
-        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_type", "t.oid"))
-          AND t.typtype = 'b' AND t.typcategory <> 'A'
-        """,
-        """
-        SELECT 'language ' || pg_catalog.quote_ident(l.lanname) FROM pg_catalog.pg_language l
-        WHERE l.lanispl AND l.lanname <> 'plpgsql' AND \(notExtensionMember("pg_catalog.pg_language", "l.oid"))
-        """,
-        """
-        SELECT 'text search parser ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.prsname)
-        FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_parser", "p.oid"))
-        UNION ALL
-        SELECT 'text search template ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)
-        FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_ts_template", "t.oid"))
-        """,
-        """
-        SELECT 'operator ' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname
-        FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_operator", "o.oid"))
-        """,
-        """
-        SELECT 'operator class ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)
-        FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_opclass", "o.oid"))
-        """,
-        """
-        SELECT 'conversion ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname)
-        FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
-        WHERE \(userNamespaceFilter) AND \(notExtensionMember("pg_catalog.pg_conversion", "c.oid"))
-        """,
-        "SELECT 'large objects (' || count(*) || ')' FROM pg_catalog.pg_largeobject_metadata HAVING count(*) > 0",
-        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)' FROM pg_catalog.pg_default_acl HAVING count(*) > 0",
-        "SELECT 'access method ' || pg_catalog.quote_ident(amname) FROM pg_catalog.pg_am WHERE oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_am", "oid"))",
-        """
-        SELECT 'transform for ' || pg_catalog.format_type(t.trftype, NULL) || ' language ' || pg_catalog.quote_ident(l.lanname)
-        FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
-        WHERE \(notExtensionMember("pg_catalog.pg_transform", "t.oid"))
+          AND c.reltablespace <> 0
         """,
         systemPrivilegesCheck,
-        """
-        SELECT 'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
-        FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND \(notExtensionMember("pg_catalog.pg_cast", "c.oid"))
-          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
-                          AND d.objid = c.oid AND d.deptype = 'i')
-        """,
         """
         SELECT 'index ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) || ' (tablespace)'
         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

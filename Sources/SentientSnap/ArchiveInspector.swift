@@ -25,6 +25,8 @@ public struct ArchiveInspection: Sendable {
     public var dumpVersion: String?
     /// Rows per table ("schema.table") counted in the dump's data blocks.
     public var tableRows: [String: Int64] = [:]
+    /// Large objects counted in the dump's BLOBS block.
+    public var largeObjects = 0
     public var configFiles = 0
     public var hasMQTT = false
     /// The content of `mqtt/retained.json` (up to 256 MiB), kept so a restore need not read the
@@ -158,9 +160,10 @@ public enum ArchiveInspector {
                     inspection.database = .customDump
                     let decoder = CustomArchiveDecoder(source: source)
                     do {
-                        let (version, rows) = try checkDump(decoder)
+                        let (version, rows, largeObjects) = try checkDump(decoder)
                         inspection.dumpVersion = version
                         inspection.tableRows = rows
+                        inspection.largeObjects = largeObjects
                     } catch let error as DumpError {
                         failures.append("db/database.dump: \(error.message)")
                     }
@@ -315,13 +318,16 @@ public enum ArchiveInspector {
         return failures
     }
 
-    /// Walks the dump: header, TOC, then every block; counts rows per table.
-    static func checkDump(_ decoder: CustomArchiveDecoder) throws -> (String, [String: Int64]) {
+    /// Walks the dump: header, TOC, then every block; counts rows per table and large objects
+    /// (each object's content is read through, decompressed, and must belong to a BLOB entry).
+    static func checkDump(_ decoder: CustomArchiveDecoder) throws -> (String, [String: Int64], Int) {
         let header = try decoder.readHeader()
         let toc = try decoder.readTOC()
         var byId: [Int32: TOCEntry] = [:]
         for entry in toc { byId[entry.dumpId] = entry }
+        let blobEntries = Set(toc.filter { $0.desc == "BLOB" }.map(\.tag))
         var rows: [String: Int64] = [:]
+        var largeObjects = 0
         var seen = Set<Int32>()
         while let block = try decoder.nextBlock() {
             guard let entry = byId[block.dumpId], entry.hadDumper else {
@@ -330,8 +336,22 @@ public enum ArchiveInspector {
             guard seen.insert(block.dumpId).inserted else {
                 throw DumpError(.corrupt, "two data blocks for \(entry.desc) \(entry.tag)")
             }
+            guard block.isBlobs == (entry.desc == "BLOBS") else {
+                throw DumpError(.corrupt, "the data block of \(entry.desc) \(entry.tag) is of the wrong type")
+            }
             if block.isBlobs {
-                try decoder.skipBlock(isBlobs: true)
+                var oids = Set<UInt32>()
+                while let oid = try decoder.nextLargeObject() {
+                    guard oids.insert(oid).inserted else {
+                        throw DumpError(.corrupt, "large object \(oid) appears twice in the dump's BLOBS block")
+                    }
+                    // Archives 1.16 list their objects in BLOB METADATA entries instead.
+                    if header.version < .v1_16 && !blobEntries.contains(String(oid)) {
+                        throw DumpError(.corrupt, "large object \(oid) in the dump's BLOBS block has no BLOB entry in the TOC")
+                    }
+                    try decoder.readTableData { _ in }
+                }
+                largeObjects += oids.count
                 continue
             }
             var counter = RowCounter()
@@ -342,7 +362,7 @@ public enum ArchiveInspector {
         if let first = missing.first {
             throw DumpError(.truncated, "no data block for \(first.desc) \(first.tag): the dump is incomplete")
         }
-        return ("\(header.version)", rows)
+        return ("\(header.version)", rows, largeObjects)
     }
 
     /// Reads the rest of an entry; nil (the rest drained) if it exceeds `limit` bytes.

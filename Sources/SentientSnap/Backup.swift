@@ -20,7 +20,7 @@ public struct BackupRequest: Sendable {
     /// Leave object owners / GRANTs out of the dump.
     public var noOwner = false
     public var noACL = false
-    /// Schemas left out of the dump; large objects left out instead of refused.
+    /// Schemas left out of the dump; large objects left out (--no-large-objects).
     public var excludeSchemas: [String] = []
     public var noLargeObjects = false
     /// Publications, subscriptions, comments and security labels left out (pg_dump's flags).

@@ -77,4 +77,54 @@ struct MalformedDumpTests {
             #expect(error?.message.contains(message) == true, "\(name): \(error?.message ?? "")")
         }
     }
+
+    /// A dump with BLOB entries for `entries` and a BLOBS block holding `objects` (OID, content).
+    private func archiveWithLargeObjects(_ path: String, entries: [UInt32], objects: [(UInt32, [UInt8])], cut: Int = 0) throws {
+        var dump: [UInt8] = []
+        let encoder = CustomArchiveEncoder { dump.append(contentsOf: $0) }
+        try encoder.writeHeader(DumpHeader(createdAt: Date(timeIntervalSince1970: 1_735_732_800), databaseName: "d", serverVersion: "15", dumperVersion: "sentient-snap test"))
+        var toc: [TOCEntry] = []
+        for (n, oid) in entries.enumerated() {
+            var blob = TOCEntry(dumpId: Int32(n + 1), tag: String(oid), desc: "BLOB", section: .preData)
+            blob.defn = "SELECT pg_catalog.lo_create('\(oid)');\n"
+            toc.append(blob)
+        }
+        var blobs = TOCEntry(dumpId: Int32(entries.count + 1), tag: "BLOBS", desc: "BLOBS", section: .data)
+        blobs.hadDumper = true
+        blobs.dataOffset = .notSet
+        toc.append(blobs)
+        try encoder.writeTOC(toc)
+        try encoder.beginLargeObjects(dumpId: blobs.dumpId)
+        for (oid, content) in objects {
+            try encoder.beginLargeObject(oid: oid)
+            // In two chunks, as a reader must take any split.
+            try encoder.writeData(Array(content.prefix(content.count / 2)))
+            try encoder.writeData(Array(content.dropFirst(content.count / 2)))
+            try encoder.endLargeObject()
+        }
+        try encoder.endLargeObjects()
+        try writeArchive(path, dump: Array(dump.dropLast(cut)))
+    }
+
+    @Test("verify walks the large objects' block: counts them, and a damaged block or one without its BLOB entry is damage (65)")
+    func verifyLargeObjects() throws {
+        let dir = try TempDir(prefix: "snap-mallo")
+        let good = dir.file("good.tar.gz")
+        let big = UInt32(3_000_000_000)  // above 2^31: pg_dump writes it through a C int
+        try archiveWithLargeObjects(good, entries: [16400, big, 16402], objects: [(16400, Array("content".utf8)), (big, [0, 1, 2, 3]), (16402, [])])
+        #expect(try ArchiveInspector.inspect(good).largeObjects == 3)
+
+        let cases: [(String, [UInt32], [(UInt32, [UInt8])], Int, String)] = [
+            ("orphan", [16400], [(16400, [1]), (16401, [2])], 0, "large object 16401"),
+            ("twice", [16400], [(16400, [1]), (16400, [2])], 0, "appears twice"),
+            ("cut", [16400], [(16400, Array(repeating: 7, count: 100))], 12, "ends early"),
+        ]
+        for (name, entries, objects, cut, message) in cases {
+            let path = dir.file("\(name).tar.gz")
+            try archiveWithLargeObjects(path, entries: entries, objects: objects, cut: cut)
+            let error = #expect(throws: SnapError.self, "\(name)") { _ = try ArchiveInspector.inspect(path) }
+            #expect(error?.code == .damagedArchive, "\(name)")
+            #expect(error?.message.contains(message) == true, "\(name): \(error?.message ?? "")")
+        }
+    }
 }

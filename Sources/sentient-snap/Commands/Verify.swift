@@ -43,6 +43,7 @@ struct Verify: ParsableCommand {
         var database: String
         var dump_version: String?
         var tables: [String: Int64]
+        var large_objects: Int
         var config_files: Int
         var sha256: String
         var sidecar: String
@@ -65,7 +66,7 @@ struct Verify: ParsableCommand {
             let report = Report(
                 archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
                 database: inspection.database.rawValue, dump_version: inspection.dumpVersion,
-                tables: inspection.tableRows, config_files: inspection.configFiles, sha256: inspection.sha256,
+                tables: inspection.tableRows, large_objects: inspection.largeObjects, config_files: inspection.configFiles, sha256: inspection.sha256,
                 sidecar: inspection.sidecar, notes: inspection.notes, restore_test: restored)
             if output.json {
                 print(try jsonString(report))
@@ -74,7 +75,7 @@ struct Verify: ParsableCommand {
                 print("""
                     OK \(archive)
                       room      \(report.room ?? "?")\(report.legacy ? " (made by the old scripts)" : "")
-                      database  \(report.database)\(report.dump_version.map { " \($0)" } ?? ""): \(inspection.tableRows.count) tables, \(formatCount(rows)) rows
+                      database  \(report.database)\(report.dump_version.map { " \($0)" } ?? ""): \(inspection.tableRows.count) tables, \(formatCount(rows)) rows\(inspection.largeObjects > 0 ? ", \(formatCount(Int64(inspection.largeObjects))) large objects" : "")
                       config    \(report.config_files) files
                       sha256    \(report.sha256) (sidecar: \(report.sidecar))
                     """)

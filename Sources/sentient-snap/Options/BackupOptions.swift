@@ -32,7 +32,7 @@ struct BackupOptions: ParsableArguments {
     @Option(name: .customLong("exclude-schema"), help: "Leave this schema and everything in it out of the dump (repeatable).")
     var excludeSchema: [String] = []
 
-    @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump instead of refusing them.")
+    @Flag(name: .customLong("no-large-objects"), help: "Leave large objects out of the dump.")
     var noLargeObjects = false
 
     @Flag(name: .customLong("no-publications"), help: "Leave publications, and the tables and schemas they publish, out of the dump.")
