@@ -356,8 +356,8 @@ public final class Connection {
         }
         let code: PGError.Code
         switch sqlState {
-        case "57014": code = .cancelled
-        case "57P01", "57P02", "57P03": code = .connectionLost
+        case SQLState.queryCanceled: code = .cancelled
+        case SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow: code = .connectionLost
         default: code = .query
         }
         var message = "PostgreSQL at \(endpoint) refused a statement: \(primary)"
@@ -410,20 +410,20 @@ public final class Connection {
                 code: .authenticationFailed,
                 message: "PostgreSQL at \(endpoint) rejected user \"\(user)\": \(reason) — set the"
                     + " password in \(hints.password), or the user with \(hints.user).",
-                serverMessage: reason, sqlState: "28P01", endpoint: endpoint)
+                serverMessage: reason, sqlState: SQLState.invalidPassword, endpoint: endpoint)
         }
         if lower.contains("role") && lower.contains("does not exist") {
             return PGError(
                 code: .authenticationFailed,
                 message: "PostgreSQL at \(endpoint) has no user \"\(user)\" — set the user with \(hints.user).",
-                serverMessage: reason, sqlState: "28000", endpoint: endpoint)
+                serverMessage: reason, sqlState: SQLState.invalidAuthorization, endpoint: endpoint)
         }
         if lower.contains("database") && lower.contains("does not exist") {
             return PGError(
                 code: .databaseMissing,
                 message: "PostgreSQL at \(endpoint) has no database \"\(database)\" — set the database"
                     + " with \(hints.database), or check that this port belongs to the right room.",
-                serverMessage: reason, sqlState: "3D000", endpoint: endpoint)
+                serverMessage: reason, sqlState: SQLState.invalidCatalogName, endpoint: endpoint)
         }
         return PGError(
             code: .connectionFailed,

@@ -152,7 +152,7 @@ public enum ArchiveInspector {
                     do {
                         inspection.manifest = try Manifest.decode(bytes)
                     } catch let error as SnapError {
-                        throw SnapError(error.code, "\(path): \(error.message)")
+                        throw SnapError(error.code, "\(path): \(error.message)", underlying: error)
                     }
                 case "db/database.dump":
                     inspection.database = .customDump
@@ -181,7 +181,7 @@ public enum ArchiveInspector {
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)", underlying: error)
         }
         guard let top = seenTop else { throw SnapError(.damagedArchive, "\(path) holds no entries") }
         inspection.topDirectory = top

@@ -157,7 +157,7 @@ public final class BackupJob {
         do {
             writer = try TarGzWriter(path: partialPath, options: options)
         } catch let error as ArchiveError {
-            throw SnapError(.outputNotCreatable, "cannot create \(partialPath): \(error.message)")
+            throw SnapError(.outputNotCreatable, "cannot create \(partialPath): \(error.message)", underlying: error)
         }
         PartialFiles.shared.register(partialPath)
         var success = false

@@ -42,7 +42,7 @@ public enum BackupCatalog {
         do {
             reader = try TarGzReader(path: path)
         } catch let error as ArchiveError {
-            throw SnapError(.inputNotFound, "cannot open \(path): \(error.message)")
+            throw SnapError(.inputNotFound, "cannot open \(path): \(error.message)", underlying: error)
         }
         do {
             while let entry = try reader.next() {
@@ -55,7 +55,7 @@ public enum BackupCatalog {
             }
             return (nil, reader.compressedBytesRead)
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)", underlying: error)
         }
     }
 

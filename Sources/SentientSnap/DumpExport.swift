@@ -75,7 +75,7 @@ public enum DumpExport {
                         try SQLRenderer(decoder: CustomArchiveDecoder(source: source), sink: sink, noOwner: noOwner).render()
                     } catch let error as DumpError {
                         throw SnapError(error.code == .unsupportedObject || error.code == .unsupported ? .failure : .damagedArchive,
-                                        "db/database.dump in \(archive): \(error.message)")
+                                        "db/database.dump in \(archive): \(error.message)", underlying: error)
                     }
                     ArchiveInspector.drainQuietly(source)
                 }
@@ -85,7 +85,7 @@ public enum DumpExport {
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(archive) is damaged: \(error.message)")
+            throw SnapError(.damagedArchive, "\(archive) is damaged: \(error.message)", underlying: error)
         }
         guard found else {
             throw SnapError(.inputNotFound, "\(archive) holds no database (no db/database.dump): it is a config-only backup")

@@ -244,7 +244,7 @@ public final class RestoreJob {
                 committed.warnings.forEach(warn)
             } catch {
                 if restoreDatabase && request.inPlace {
-                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
+                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was", underlying: error)
                 }
                 var note = ""
                 if let maintenance, restoreDatabase {
@@ -341,7 +341,7 @@ public final class RestoreJob {
                 return try RetainedSnapshot.decode(try reader.readAll(limit: 256 << 20))
             }
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(request.archive): cannot read mqtt/retained.json: \(error.message)")
+            throw SnapError(.damagedArchive, "\(request.archive): cannot read mqtt/retained.json: \(error.message)", underlying: error)
         }
         throw SnapError(.damagedArchive, "\(request.archive): mqtt/retained.json is missing")
     }
@@ -456,7 +456,7 @@ public final class RestoreJob {
         do {
             try maintenance.execute(create)
         } catch let error as PGError {
-            throw SnapError(.failure, "cannot create the staging database \(staging): \(error.serverMessage) — the PostgreSQL user needs CREATEDB (nothing was changed)")
+            throw SnapError(.failure, "cannot create the staging database \(staging): \(error.serverMessage) — the PostgreSQL user needs CREATEDB (nothing was changed)", underlying: error)
         }
         // SIGINT/SIGTERM before the swap: drop the staging database on the way out (the swap
         // unregisters this before it starts).
@@ -490,7 +490,7 @@ public final class RestoreJob {
                 throw SnapError(.interrupted, "interrupted; the staging database \(staging) is dropped on the way out; nothing was changed")
             }
             guard dropStaging(maintenance, staging) else {
-                throw SnapError(.failure, "\(error) — the live database was not changed, but the staging database \(staging) could not be dropped (the server is down or restarting?): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database")
+                throw SnapError(.failure, "\(error) — the live database was not changed, but the staging database \(staging) could not be dropped (the server is down or restarting?): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database", underlying: error)
             }
             throw Self.nothingChanged(error)
         }
@@ -511,13 +511,13 @@ public final class RestoreJob {
     /// Wraps a failure before the swap: the message says the room is untouched.
     static func nothingChanged(_ error: Error) -> Error {
         let message = "\(error)"
-        if let snap = error as? SnapError { return SnapError(snap.code, snap.message + " (the staging database was dropped; nothing was changed)") }
+        if let snap = error as? SnapError { return SnapError(snap.code, snap.message + " (the staging database was dropped; nothing was changed)", underlying: snap.underlying) }
         if let pg = error as? PGError {
             var copy = pg
             copy.message += " (the staging database was dropped; nothing was changed)"
             return copy
         }
-        return SnapError(.failure, message + " (the staging database was dropped; nothing was changed)")
+        return SnapError(wrapping: error, message + " (the staging database was dropped; nothing was changed)")
     }
 
     // MARK: - Names

@@ -84,7 +84,7 @@ struct SystemdUnit {
         do {
             try process.run()
         } catch {
-            throw SnapError(.unreachable, "cannot run systemctl: \(error.localizedDescription)")
+            throw SnapError(.unreachable, "cannot run systemctl: \(error.localizedDescription)", underlying: error)
         }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
