@@ -34,10 +34,13 @@ let package = Package(
             name: "PGDump",
             dependencies: ["PGWire", "Compression"]
         ),
+        /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
+        /// No SQL, no archives.
+        .target(name: "RoomWires"),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "ArchiveWriter", "PGDump",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -60,9 +63,12 @@ let package = Package(
         /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "Compression", "TestHarness"]),
-        .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "ArchiveWriter", "TestHarness"]),
-        .testTarget(name: "SentientSnapTests", dependencies: ["SentientSnap", "TestHarness"]),
-        .testTarget(name: "CLITests", dependencies: ["TestHarness"]),
+        .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
+        .testTarget(
+            name: "SentientSnapTests",
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"]),
     ],
     swiftLanguageModes: [.v5]
 )

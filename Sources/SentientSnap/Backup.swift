@@ -1,6 +1,7 @@
 import ArchiveWriter
 import Crypto
 import Foundation
+import RoomWires
 import PGDump
 import PGWire
 

@@ -3,6 +3,7 @@ import Compression
 import Foundation
 import PGDump
 import PGWire
+import RoomWires
 
 // The one classification from any error the tool can throw to a `SnapError.Code`, so the CLI
 // maps a single type to its exit table and never needs to know the lower modules' errors.
@@ -46,6 +47,12 @@ extension SnapError {
             case .authenticationFailed: return .permission
             case .refused, .connectionLost, .protocolViolation, .limitExceeded: return .failure
             }
+        case let error as DockerError:
+            switch error.code {
+            case .unreachable, .refused: return .unreachable
+            }
+        case is MiniHTTP.Failure:
+            return .unreachable
         default:
             return .failure
         }
@@ -57,6 +64,7 @@ extension SnapError {
         switch error {
         case let error as SnapError: return error.underlying
         case let error as RestoreError: return error.underlying
+        case let error as DockerError: return error.underlying
         default: return nil
         }
     }
@@ -85,6 +93,7 @@ extension SnapError {
         case let error as CompressionError: return "\(error.code)"
         case let error as DumpError: return error.code.rawValue
         case let error as MQTTError: return error.code.rawValue
+        case let error as DockerError: return error.code.rawValue
         case let error as RestoreError: return error.underlying.sqlState.map { "SQLSTATE \($0)" }
         default: return nil
         }

@@ -1,5 +1,6 @@
 import ArchiveWriter
 import Foundation
+import RoomWires
 import PGDump
 import PGWire
 

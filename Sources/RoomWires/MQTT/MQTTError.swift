@@ -33,9 +33,4 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
-
-    /// The room-level error for this failure (exit statuses: unreachable 69, auth 77, else 1).
-    public var snapError: SnapError {
-        SnapError(SnapError.classify(self), message, underlying: self)
-    }
 }
