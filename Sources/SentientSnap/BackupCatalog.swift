@@ -47,7 +47,7 @@ public enum BackupCatalog {
         do {
             while let entry = try reader.next() {
                 let parts = entry.metadata.name.split(separator: "/")
-                if parts.count == 2, parts[1] == "manifest.json", case .file = entry.metadata.kind {
+                if parts.count == 2, parts[1] == ArchiveLayout.manifest, case .file = entry.metadata.kind {
                     let bytes = try reader.readAll(limit: 32 << 20)
                     return (try Manifest.decode(bytes), reader.compressedBytesRead)
                 }
