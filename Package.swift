@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // MARK: - C libraries (only PGWire sees libpq, only ArchiveWriter sees zlib)
+        // MARK: - C libraries (only PGWire sees libpq, only Compression sees zlib)
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
@@ -27,15 +27,20 @@ let package = Package(
 
         // MARK: - Libraries
         .target(name: "PGWire", dependencies: ["CLibPQ"]),
-        .target(name: "ArchiveWriter", dependencies: ["CZlib"]),
+        /// zlib deflate/inflate and CRC-32, for the archive's gzip and pg_dump's compressed blocks.
+        .target(name: "Compression", dependencies: ["CZlib"]),
+        .target(name: "ArchiveWriter", dependencies: ["Compression"]),
         .target(
             name: "PGDump",
-            dependencies: ["PGWire", "ArchiveWriter"]
+            dependencies: ["PGWire", "Compression"]
         ),
+        /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
+        /// No SQL, no archives.
+        .target(name: "RoomWires"),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "ArchiveWriter", "PGDump",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -57,10 +62,13 @@ let package = Package(
         .testTarget(name: "PGWireTests", dependencies: ["PGWire", "TestHarness"]),
         /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
-        .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "TestHarness"]),
-        .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "ArchiveWriter", "TestHarness"]),
-        .testTarget(name: "SentientSnapTests", dependencies: ["SentientSnap", "TestHarness"]),
-        .testTarget(name: "CLITests", dependencies: ["TestHarness"]),
+        .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "Compression", "TestHarness"]),
+        .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
+        .testTarget(
+            name: "SentientSnapTests",
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,5 @@
+import Compression
+
 /// An error reading or writing a `.tar.gz` archive.
 ///
 /// Programs match on `code`; `message` is for people: it says what happened, names the archive
@@ -40,4 +42,20 @@ public struct ArchiveError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String { message }
+}
+
+extension ArchiveError {
+    /// The archive-level view of a zlib failure: bad data is a corrupt archive, no memory an I/O error.
+    init(_ error: CompressionError) {
+        self.init(error.code == .corrupt ? .corrupt : .io, error.message)
+    }
+
+    /// Runs `body`, turning a `CompressionError` into an `ArchiveError`.
+    static func mapping<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CompressionError {
+            throw ArchiveError(error)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Compression
+
 // Reading a multi-member gzip file (RFC 1952) with a bounded buffer. Member headers and trailers
 // are parsed here (all FLG bits; FHCRC checked); the deflate data is inflated raw and each
 // member's CRC-32 and ISIZE are verified. Nothing is allocated from a size read in the input.
@@ -31,7 +33,7 @@ final class GzipInput {
         self.fd = fd
         self.closeOnDeinit = closeOnDeinit
         self.name = name
-        inflater = try InflateStream(windowBits: -15)
+        inflater = try ArchiveError.mapping { try InflateStream(windowBits: -15) }
     }
 
     deinit {
@@ -198,7 +200,7 @@ final class GzipInput {
                 guard try fill() else { throw truncated("inside gzip member \(members) (compressed data)") }
                 let available = UnsafeRawBufferPointer(start: input.pointer + inputStart, count: input.count - inputStart)
                 let target = UnsafeMutableRawBufferPointer(rebasing: out[produced...])
-                let step = try inflater.step(available, target)
+                let step = try ArchiveError.mapping { try inflater.step(available, target) }
                 inputStart += step.consumed
                 if step.produced > 0 {
                     crc = Checksum.crc32(

@@ -8,6 +8,7 @@
 //
 // Stored members hold regions rewritten at the end (pwrite): stored deflate blocks have a fixed
 // layout for a given length, so new bytes of the same length fit exactly.
+import Compression
 import Foundation
 
 // MARK: - Worker pool
@@ -42,7 +43,7 @@ final class CompressionPool {
 
     /// - Throws: `.io` when zlib cannot allocate a deflater.
     init(level: Int32, workers: Int) throws {
-        let deflaters = try (0..<workers).map { _ in try BlockDeflater(level: level) }
+        let deflaters = try ArchiveError.mapping { try (0..<workers).map { _ in try BlockDeflater(level: level) } }
         running = workers
         for (index, deflater) in deflaters.enumerated() {
             let thread = Thread { [self] in self.work(deflater) }

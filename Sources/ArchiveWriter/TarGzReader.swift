@@ -1,3 +1,5 @@
+import Compression
+
 /// A tar entry as read.
 public struct TarEntry: Sendable {
     public var metadata: TarEntryMetadata

@@ -1,4 +1,4 @@
-import ArchiveWriter
+import Compression
 import Foundation
 
 /// Reads a custom-format archive from a forward-only byte source: header, TOC, then the
@@ -162,14 +162,18 @@ public final class CustomArchiveDecoder {
                 try body(chunk)
             }
         case .gzip:
-            let inflater = try ZlibInflater()
             var ended = false
-            try readChunks { chunk in
-                guard !ended else { return }
-                ended = try inflater.inflate(chunk) { out in
-                    total += Int64(out.count)
-                    try body(out)
+            do {
+                let inflater = try ZlibInflater()
+                try readChunks { chunk in
+                    guard !ended else { return }
+                    ended = try inflater.inflate(chunk) { out in
+                        total += Int64(out.count)
+                        try body(out)
+                    }
                 }
+            } catch let error as CompressionError where error.code == .corrupt {
+                throw DumpError(.corrupt, "a table-data block of the dump is damaged: \(error.message)")
             }
             guard ended else { throw DumpError(.corrupt, "a compressed table-data block ends before its zlib stream does") }
         case .lz4, .zstd:

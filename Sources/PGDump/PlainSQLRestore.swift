@@ -80,7 +80,7 @@ public final class PlainSQLRestore {
             stats.entries += 1
         } catch let error as PGError {
             // Settings a newer pg_dump writes that this server does not know (transaction_timeout).
-            if error.sqlState == "42704", trimmed.uppercased().hasPrefix("SET ") { return }
+            if error.sqlState == SQLState.undefinedObject, trimmed.uppercased().hasPrefix("SET ") { return }
             throw DumpError(.unsupported, "the SQL dump failed at the statement on line \(line) (\(trimmed.prefix(80))): \(error.serverMessage)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? ""))
         }
     }

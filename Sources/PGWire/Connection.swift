@@ -356,8 +356,8 @@ public final class Connection {
         }
         let code: PGError.Code
         switch sqlState {
-        case "57014": code = .cancelled
-        case "57P01", "57P02", "57P03": code = .connectionLost
+        case SQLState.queryCanceled: code = .cancelled
+        case SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow: code = .connectionLost
         default: code = .query
         }
         var message = "PostgreSQL at \(endpoint) refused a statement: \(primary)"
@@ -378,57 +378,6 @@ public final class Connection {
             message: "the connection to PostgreSQL at \(endpoint) failed: \(text)"
                 + (isAlive ? "" : " — check that the room's database is running, then try again"),
             serverMessage: text, endpoint: endpoint)
-    }
-
-    private static func classifyConnectFailure(
-        _ conn: OpaquePointer, settings: ConnectionSettings, endpoint: String
-    ) -> PGError {
-        let raw = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
-        // libpq prefixes "connection to server at ... failed: "; keep the reason.
-        let reason = raw.components(separatedBy: "failed: ").last ?? raw
-        let lower = raw.lowercased()
-        let hints = settings.hints
-        let user = settings.user ?? String(cString: PQuser(conn))
-        let database = settings.database ?? String(cString: PQdb(conn))
-        if lower.contains("connection refused") || lower.contains("no such file or directory") {
-            return PGError(
-                code: .connectionRefused,
-                message: "cannot reach PostgreSQL at \(endpoint) (connection refused) — is the room's"
-                    + " database running on that port? The host comes from \(hints.host), the port from \(hints.port).",
-                serverMessage: reason, endpoint: endpoint)
-        }
-        if lower.contains("could not translate host name") || lower.contains("name or service not known") {
-            return PGError(
-                code: .hostNotFound,
-                message: "cannot resolve the PostgreSQL host in \(endpoint) — check \(hints.host).",
-                serverMessage: reason, endpoint: endpoint)
-        }
-        if lower.contains("password authentication failed") || lower.contains("no password supplied")
-            || lower.contains("authentication failed") || PQconnectionNeedsPassword(conn) != 0
-        {
-            return PGError(
-                code: .authenticationFailed,
-                message: "PostgreSQL at \(endpoint) rejected user \"\(user)\": \(reason) — set the"
-                    + " password in \(hints.password), or the user with \(hints.user).",
-                serverMessage: reason, sqlState: "28P01", endpoint: endpoint)
-        }
-        if lower.contains("role") && lower.contains("does not exist") {
-            return PGError(
-                code: .authenticationFailed,
-                message: "PostgreSQL at \(endpoint) has no user \"\(user)\" — set the user with \(hints.user).",
-                serverMessage: reason, sqlState: "28000", endpoint: endpoint)
-        }
-        if lower.contains("database") && lower.contains("does not exist") {
-            return PGError(
-                code: .databaseMissing,
-                message: "PostgreSQL at \(endpoint) has no database \"\(database)\" — set the database"
-                    + " with \(hints.database), or check that this port belongs to the right room.",
-                serverMessage: reason, sqlState: "3D000", endpoint: endpoint)
-        }
-        return PGError(
-            code: .connectionFailed,
-            message: "cannot connect to PostgreSQL at \(endpoint): \(reason)",
-            serverMessage: reason, endpoint: endpoint)
     }
 
     private static func materialize(_ result: OpaquePointer) -> QueryResult {

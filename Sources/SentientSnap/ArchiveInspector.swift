@@ -110,7 +110,7 @@ public enum ArchiveInspector {
                     throw SnapError(.damagedArchive, "\(path): entry \(name) appears twice; refusing the archive")
                 }
                 kinds[relative] = kind
-                let configRelative = relative == "config" ? "" : relative.hasPrefix("config/") ? String(relative.dropFirst(7)) : nil
+                let configRelative = relative == ArchiveLayout.configDirectory ? "" : relative.hasPrefix(ArchiveLayout.configPrefix) ? String(relative.dropFirst(7)) : nil
                 switch entry.metadata.kind {
                 case .directory:
                     if let configRelative { inspection.configTree.directories.insert(configRelative) }
@@ -126,7 +126,7 @@ public enum ArchiveInspector {
                 case .file:
                     break
                 }
-                if relative.hasPrefix("config/") {
+                if relative.hasPrefix(ArchiveLayout.configPrefix) {
                     // Refused on the declared size, before a byte is inflated (gzip bombs).
                     configBytes += entry.size
                     try ConfigLimits.check(name: relative, size: entry.size, total: configBytes, archive: path)
@@ -141,7 +141,7 @@ public enum ArchiveInspector {
                     return n
                 }
                 switch relative {
-                case "manifest.json":
+                case ArchiveLayout.manifest:
                     var bytes: [UInt8] = []
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
                     defer { buffer.deallocate() }
@@ -154,9 +154,9 @@ public enum ArchiveInspector {
                     do {
                         inspection.manifest = try Manifest.decode(bytes)
                     } catch let error as SnapError {
-                        throw SnapError(error.code, "\(path): \(error.message)")
+                        throw SnapError(error.code, "\(path): \(error.message)", underlying: error)
                     }
-                case "db/database.dump":
+                case ArchiveLayout.databaseDump:
                     inspection.database = .customDump
                     let decoder = CustomArchiveDecoder(source: source)
                     do {
@@ -168,14 +168,14 @@ public enum ArchiveInspector {
                         failures.append("db/database.dump: \(error.message)")
                     }
                     try drain(source)
-                case "db/database.sql":
+                case ArchiveLayout.legacySQLDump:
                     inspection.database = .plainSQL
                     try drain(source)
-                case "mqtt/retained.json":
+                case ArchiveLayout.mqttRetained:
                     inspection.hasMQTT = true
                     inspection.retainedJSON = try collect(source, limit: 256 << 20)
                 default:
-                    if relative.hasPrefix("config/") { inspection.configFiles += 1 }
+                    if relative.hasPrefix(ArchiveLayout.configPrefix) { inspection.configFiles += 1 }
                     try drain(source)
                 }
                 let digest = BackupJob.hex(hasher.finalize())
@@ -184,7 +184,7 @@ public enum ArchiveInspector {
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)", underlying: error)
         }
         guard let top = seenTop else { throw SnapError(.damagedArchive, "\(path) holds no entries") }
         inspection.topDirectory = top
@@ -243,7 +243,7 @@ public enum ArchiveInspector {
 
     /// A link may point only inside the archive's config tree.
     static func checkLink(name: String, target: String, archive: String) throws {
-        guard name.hasPrefix("config/"), !target.hasPrefix("/") else {
+        guard name.hasPrefix(ArchiveLayout.configPrefix), !target.hasPrefix("/") else {
             throw SnapError(.damagedArchive, "\(archive): link \(name) -> \(target) leaves the room's config tree; refusing the archive")
         }
         var stack = name.split(separator: "/").dropLast().map(String.init)
@@ -298,7 +298,7 @@ public enum ArchiveInspector {
         let recorded = manifest.links.map { Dictionary($0.map { ($0.path, $0.target) }, uniquingKeysWith: { a, _ in a }) }
         for (path, kind) in kinds.sorted(by: { $0.key < $1.key }) {
             switch kind {
-            case .file where path != "manifest.json" && !listed.contains(path):
+            case .file where path != ArchiveLayout.manifest && !listed.contains(path):
                 failures.append("\(path) is in the archive but not listed in manifest.json")
             case .symlink(let target):
                 guard let recorded else { continue }
@@ -423,36 +423,4 @@ private final class FileDigest: @unchecked Sendable {
         done.signal()
         return try result.get()
     }
-}
-
-/// Counts COPY text rows: lines up to the `\.` end marker.
-struct RowCounter {
-    private(set) var lines: Int64 = 0
-    private var tail: [UInt8] = []
-
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-        guard var cursor = bytes.baseAddress else { return }
-        let end = cursor + bytes.count
-        while cursor < end, let hit = memchr(cursor, 0x0A, end - cursor) {
-            lines += 1
-            cursor = UnsafeRawPointer(hit) + 1
-        }
-        tail.append(contentsOf: bytes.suffix(8))
-        if tail.count > 8 { tail.removeFirst(tail.count - 8) }
-    }
-
-    /// Lines the end marker and the blank lines after it take (0 when there is no marker).
-    /// The marker counts only at the start of a line (a value may end in an escaped "\\.").
-    var markerLines: Int64 {
-        let text = String(decoding: tail, as: UTF8.self)
-        if text.hasSuffix("\n\\.\n\n\n") || text == "\\.\n\n\n" { return 3 }
-        if text.hasSuffix("\n\\.\n") || text == "\\.\n" { return 1 }
-        return 0
-    }
-
-    /// Whether the data ends with a line break.
-    var endsWithNewline: Bool { tail.last == 0x0A }
-
-    /// Lines minus the end marker and the blank lines after it.
-    var rows: Int64 { lines - markerLines }
 }

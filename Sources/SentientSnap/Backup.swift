@@ -1,6 +1,7 @@
 import ArchiveWriter
 import Crypto
 import Foundation
+import RoomWires
 import PGDump
 import PGWire
 
@@ -169,7 +170,7 @@ public final class BackupJob {
         do {
             writer = try TarGzWriter(path: partialPath, options: options)
         } catch let error as ArchiveError {
-            throw SnapError(.outputNotCreatable, "cannot create \(partialPath): \(error.message)")
+            throw SnapError(.outputNotCreatable, "cannot create \(partialPath): \(error.message)", underlying: error)
         }
         PartialFiles.shared.register(partialPath)
         var success = false
@@ -188,15 +189,15 @@ public final class BackupJob {
 
         // manifest.json first: reserved now, patched once every checksum is known.
         let capacity = Self.manifestCapacity(configItems: configItems, tables: plan.tables.count)
-        let manifestEntry = try writer.reserveEntry(meta("manifest.json", .file, mode: 0o600), capacity: capacity)
+        let manifestEntry = try writer.reserveEntry(meta(ArchiveLayout.manifest, .file, mode: 0o600), capacity: capacity)
         try writer.addEntry(meta("", .directory, mode: 0o700))
 
         var files: [Manifest.FileRecord] = []
         var links: [Manifest.LinkRecord] = []
         if request.includeConfig {
-            try writer.addEntry(meta("config", .directory, mode: 0o755))
+            try writer.addEntry(meta(ArchiveLayout.configDirectory, .directory, mode: 0o755))
             for item in configItems {
-                let name = "config/" + item.relativePath
+                let name = ArchiveLayout.configPrefix + item.relativePath
                 switch item.kind {
                 case .directory:
                     try writer.addEntry(meta(name, .directory, mode: item.mode, mtime: item.mtime))
@@ -205,7 +206,7 @@ public final class BackupJob {
                     links.append(.init(path: name, target: target))
                 case .file:
                     let stored = try Self.addFile(writer, meta(name, .file, mode: item.mode, mtime: item.mtime), root: settings.roomDirectory, relative: item.relativePath)
-                    files.append(.init(path: "config/" + item.relativePath, size: stored.size, sha256: stored.sha256))
+                    files.append(.init(path: ArchiveLayout.configPrefix + item.relativePath, size: stored.size, sha256: stored.sha256))
                 }
             }
         }
@@ -214,7 +215,7 @@ public final class BackupJob {
         try writer.addEntry(meta("db", .directory, mode: 0o700))
         var hasher = SHA256()
         var tables: [TableDumpStats] = []
-        let dumpSize = try writer.addStreamingFile(meta("db/database.dump", .file, mode: 0o600)) { sink in
+        let dumpSize = try writer.addStreamingFile(meta(ArchiveLayout.databaseDump, .file, mode: 0o600)) { sink in
             tables = try dumper.write(plan, to: { bytes in
                 hasher.update(bufferPointer: bytes)
                 try sink.write(bytes)
@@ -223,15 +224,15 @@ public final class BackupJob {
             })
         }
         try dumper.finish()
-        files.append(.init(path: "db/database.dump", size: dumpSize, sha256: Self.hex(hasher.finalize())))
+        files.append(.init(path: ArchiveLayout.databaseDump, size: dumpSize, sha256: Self.hex(hasher.finalize())))
 
         // mqtt/retained.json, after the dump.
         var mqttRecord: Manifest.MQTT?
         if let retained {
             let json = try retained.encodedJSON()
             try writer.addEntry(meta("mqtt", .directory, mode: 0o700))
-            try writer.addFile(meta("mqtt/retained.json", .file, mode: 0o600), size: Int64(json.count)) { try $0.write(json) }
-            files.append(.init(path: "mqtt/retained.json", size: Int64(json.count), sha256: Self.hex(SHA256.hash(data: json))))
+            try writer.addFile(meta(ArchiveLayout.mqttRetained, .file, mode: 0o600), size: Int64(json.count)) { try $0.write(json) }
+            files.append(.init(path: ArchiveLayout.mqttRetained, size: Int64(json.count), sha256: Self.hex(SHA256.hash(data: json))))
             mqttRecord = .init(captured_at: retained.capturedAt, messages: retained.messages.count, bytes: retained.payloadBytes)
         }
 
@@ -245,7 +246,7 @@ public final class BackupJob {
             archive_name: archiveName,
             database: .init(
                 name: plan.database, server_version: plan.serverVersion, server_version_num: plan.serverVersionNumber,
-                snapshot_time: isoUTC(plan.snapshotTime), dump_file: "db/database.dump", dump_format: "custom 1.14",
+                snapshot_time: isoUTC(plan.snapshotTime), dump_file: ArchiveLayout.databaseDump, dump_format: "custom 1.14",
                 tables: tables, sequences: plan.sequenceCount, total_rows: totalRows,
                 left_out: dumpOptions.leftOut.isEmpty ? nil : dumpOptions.leftOut),
             files: files, mqtt: mqttRecord, links: links)

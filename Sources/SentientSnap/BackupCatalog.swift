@@ -42,12 +42,12 @@ public enum BackupCatalog {
         do {
             reader = try TarGzReader(path: path)
         } catch let error as ArchiveError {
-            throw SnapError(.inputNotFound, "cannot open \(path): \(error.message)")
+            throw SnapError(.inputNotFound, "cannot open \(path): \(error.message)", underlying: error)
         }
         do {
             while let entry = try reader.next() {
                 let parts = entry.metadata.name.split(separator: "/")
-                if parts.count == 2, parts[1] == "manifest.json", case .file = entry.metadata.kind {
+                if parts.count == 2, parts[1] == ArchiveLayout.manifest, case .file = entry.metadata.kind {
                     let bytes = try reader.readAll(limit: 32 << 20)
                     return (try Manifest.decode(bytes), reader.compressedBytesRead)
                 }
@@ -55,7 +55,7 @@ public enum BackupCatalog {
             }
             return (nil, reader.compressedBytesRead)
         } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)")
+            throw SnapError(.damagedArchive, "\(path) is damaged: \(error.message)", underlying: error)
         }
     }
 

@@ -147,7 +147,7 @@ public enum BackupDirectory {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw SnapError(.inputNotFound, "cannot read the backup directory \(directory): \(error.localizedDescription)")
+            throw SnapError(.inputNotFound, "cannot read the backup directory \(directory): \(error.localizedDescription)", underlying: error)
         }
     }
 }

@@ -86,12 +86,12 @@ final class ConfigSwap {
         var tree = inspection.configTree
         guard !inspection.isLegacy, let manifest = inspection.manifest else { return tree }
         tree.files = [:]
-        for file in manifest.files ?? [] where file.path.hasPrefix("config/") {
+        for file in manifest.files ?? [] where file.path.hasPrefix(ArchiveLayout.configPrefix) {
             tree.files[String(file.path.dropFirst(7))] = .init(size: file.size, sha256: file.sha256)
         }
         if let links = manifest.links {
             tree.links = [:]
-            for link in links where link.path.hasPrefix("config/") {
+            for link in links where link.path.hasPrefix(ArchiveLayout.configPrefix) {
                 tree.links[String(link.path.dropFirst(7))] = link.target
             }
         }
@@ -105,9 +105,9 @@ final class ConfigSwap {
         let reader = try TarGzReader(path: archive)
         while !pending.isEmpty, let entry = try reader.next() {
             let parts = try SafeExtractor.components(entry.metadata.name)
-            guard parts.count >= 2, parts[0] == inspection.topDirectory, parts[1] == "config" else { continue }
+            guard parts.count >= 2, parts[0] == inspection.topDirectory, parts[1] == ArchiveLayout.configDirectory else { continue }
             let relative = parts.dropFirst(2).joined(separator: "/")
-            let name = "config/" + relative
+            let name = ArchiveLayout.configPrefix + relative
             switch entry.metadata.kind {
             case .directory:
                 try extractor.directory(relative, mode: entry.metadata.mode, mtime: entry.metadata.mtime)
@@ -148,7 +148,7 @@ final class ConfigSwap {
         var seen = Set<String>()
         for item in items {
             seen.insert(item.path)
-            let name = "config/" + item.path
+            let name = ArchiveLayout.configPrefix + item.path
             switch item.kind {
             case .file:
                 if let want = expected.files[item.path] {

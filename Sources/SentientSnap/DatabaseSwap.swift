@@ -79,7 +79,7 @@ struct DatabaseSwap {
             do {
                 try retry { try maintenance.execute("ALTER DATABASE \(q(staging)) RENAME TO \(q(live))") }
             } catch {
-                throw SnapError(.failure, "could not rename the staging database \(staging) into place as \(live) (\(error)); " + dropStagingNote())
+                throw SnapError(.failure, "could not rename the staging database \(staging) into place as \(live) (\(error)); " + dropStagingNote(), underlying: error)
             }
             return Outcome(previous: nil)
         }
@@ -241,7 +241,7 @@ struct DatabaseSwap {
             do {
                 try body()
                 return
-            } catch let error as PGError where error.sqlState == "55006" {
+            } catch let error as PGError where error.sqlState == SQLState.objectInUse {
                 lastError = error
                 Thread.sleep(forTimeInterval: 0.1 * Double(attempt + 1))
             }

@@ -79,7 +79,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(Manifest.self, from: Data(bytes))
         } catch {
-            throw SnapError(.damagedArchive, "manifest.json is not a valid manifest: \(error)")
+            throw SnapError(.damagedArchive, "manifest.json is not a valid manifest: \(error)", underlying: error)
         }
     }
 }

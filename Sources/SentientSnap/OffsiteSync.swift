@@ -297,7 +297,7 @@ public enum ChildProcess {
         do {
             try process.run()
         } catch {
-            throw SnapError(.failure, "cannot start \(executable): \(error.localizedDescription)")
+            throw SnapError(.failure, "cannot start \(executable): \(error.localizedDescription)", underlying: error)
         }
         // Read both pipes at once so neither can fill up and stall the child.
         nonisolated(unsafe) var errData = Data()

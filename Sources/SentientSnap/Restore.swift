@@ -1,84 +1,13 @@
 import ArchiveWriter
 import Foundation
+import RoomWires
 import PGDump
 import PGWire
 
-/// What to restore and how (DESIGN.md "Restore flow").
-public struct RestoreRequest: Sendable {
-    public var settings: RoomSettings
-    public var archive: String
-    public var roomControl: RoomControlMode = .auto
-    public var readyTimeout: Double = 60
-    public var waitForReady = true
-    public var restoreDatabase = true
-    public var restoreConfig = true
-    /// Load into the live database itself instead of a staging database (for users without
-    /// CREATEDB). Not atomic: see `InPlaceRestore`. Default false.
-    public var inPlace = false
-    public var dryRun = false
-    public var jobs = 2
-    /// Leave owners / grants out, or create missing roles NOLOGIN (roles are not in archives).
-    public var noOwner = false
-    public var noACL = false
-    public var createRoles = false
-    /// Indexes the target cannot build are reported (the result's `attention`, exit 75) and
-    /// left out, instead of stopping the restore (`--allow-index-failures`).
-    public var allowIndexFailures = false
-    public var now = Date()
-    /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
-    public var restoreMQTT = true
-    /// Leave retained topics the archive does not have (`--mqtt-keep-extra`); default: clear them.
-    public var mqttKeepExtra = false
-    /// Settle time and caps for reading the broker's current retained set.
-    public var mqttLimits = RetainedState.CaptureLimits()
-    /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
-    public var keepPreRestore = PreRestoreRetention.defaultKeep
-
-    public init(settings: RoomSettings, archive: String) {
-        self.settings = settings
-        self.archive = archive
-    }
-}
-
-/// What a restore did (`--json` prints it).
-public struct RestoreResult: Codable, Sendable {
-    public var room: String
-    public var archive: String
-    public var dry_run: Bool
-    public var database: String?
-    public var previous_database: String?
-    public var dropped_databases: [String]
-    public var config_dir: String?
-    public var previous_config_dir: String?
-    public var tables: [String: Int64]
-    public var rows_restored: Int64
-    public var rows_after_swap: Int64?
-    public var room_control: String
-    public var restarted: Bool
-    public var ready: Bool?
-    public var duration_seconds: Double
-    public var warnings: [String]
-    /// Non-empty when the restore finished but something needs a human (exit 75).
-    public var attention: [String]
-    public var plan: [String]
-    /// What the MQTT step did; nil when it did not run or failed (see `attention`).
-    public var mqtt: RetainedState.ApplyResult? = nil
-    /// When the database swap began (live connections blocked), ISO-8601 UTC with fractions, and
-    /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
-    public var swap_started_at: String? = nil
-    public var swap_duration_seconds: Double? = nil
-}
-
-public enum RestoreEvent: Sendable {
-    case warning(String)
-    case step(String)
-    case progress(RestoreProgress)
-}
-
 /// Restores a room: verify, staging restore while the room runs, atomic swap, restart, wait.
 public final class RestoreJob {
-    private let request: RestoreRequest
-    private let events: (RestoreEvent) -> Void
+    let request: RestoreRequest
+    let events: (RestoreEvent) -> Void
     /// Asked once with the plan; returns true to go ahead. The CLI prompts or honours --force.
     private let confirm: ([String], [String]) throws -> Bool
     private var warnings: [String] = []
@@ -92,7 +21,7 @@ public final class RestoreJob {
         self.confirm = confirm
     }
 
-    private func warn(_ message: String) {
+    func warn(_ message: String) {
         warnings.append(message)
         events(.warning(message))
     }
@@ -251,7 +180,7 @@ public final class RestoreJob {
                 committed.warnings.forEach(warn)
             } catch {
                 if restoreDatabase && request.inPlace {
-                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was")
+                    throw SnapError(.ioFailure, "replacing the config directory failed (\(error)); the database was already restored in place (that cannot be undone), the config directory is as it was", underlying: error)
                 }
                 var note = ""
                 if let maintenance, restoreDatabase {
@@ -335,251 +264,7 @@ public final class RestoreJob {
             mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration)
     }
 
-    // MARK: - Steps
-
-    /// `mqtt/retained.json`, when the archive captured MQTT state and the restore wants it.
-    private func readRetained(_ inspection: ArchiveInspection) throws -> RetainedSnapshot? {
-        guard request.restoreMQTT, inspection.manifest?.contents.mqtt == true else { return nil }
-        let name = "\(inspection.topDirectory)/mqtt/retained.json"
-        guard inspection.hasMQTT else {
-            throw SnapError(.damagedArchive, "\(request.archive): manifest.json says MQTT state was captured, but mqtt/retained.json is missing (use --no-mqtt to restore without it)")
-        }
-        // Kept by the inspection (verified against the manifest): no second pass over the archive.
-        if let bytes = inspection.retainedJSON { return try RetainedSnapshot.decode(bytes) }
-        do {
-            let reader = try TarGzReader(path: request.archive)
-            while let entry = try reader.next() {
-                guard entry.metadata.name == name else { continue }
-                return try RetainedSnapshot.decode(try reader.readAll(limit: 256 << 20))
-            }
-        } catch let error as ArchiveError {
-            throw SnapError(.damagedArchive, "\(request.archive): cannot read mqtt/retained.json: \(error.message)")
-        }
-        throw SnapError(.damagedArchive, "\(request.archive): mqtt/retained.json is missing")
-    }
-
-    /// Restore step 8: retries while the broker does not answer (it may be restarting with the
-    /// room), for up to the ready timeout.
-    private func applyRetained(_ retained: RetainedSnapshot) throws -> RetainedState.ApplyResult {
-        let deadline = Date().addingTimeInterval(request.readyTimeout)
-        while true {
-            do {
-                return try RetainedState.apply(
-                    retained, to: request.settings.mqttOptions, keepExtra: request.mqttKeepExtra, limits: request.mqttLimits)
-            } catch let error as MQTTError where [.unreachable, .timeout, .connectionLost].contains(error.code) {
-                guard Date() < deadline else { throw error }
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-        }
-    }
-
     /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no
     /// room container: should PostgreSQL not answer either, the runbook says why.
-    private var autoFoundNoContainer = false
-
-    /// `auto`: Docker when the host is local, the Docker socket answers and the container
-    /// exists; otherwise none. `docker`: the container must exist (else the runbook, exit 69).
-    private func resolveRoomControl() throws -> RoomControlMode {
-        let settings = request.settings
-        switch request.roomControl {
-        case .auto:
-            guard isLocalHost(settings.host) else { return .none }
-            let docker = DockerEngine()
-            guard docker.answers else { return .none }
-            // A container we cannot inspect counts as absent for `auto` (it falls back to none).
-            guard (try? docker.state(settings.container)) != nil else {
-                autoFoundNoContainer = true
-                warn("room control auto: Docker answers here but has no container \(settings.container); the room will not be restarted")
-                return .none
-            }
-            return .docker
-        case .docker:
-            let docker = DockerEngine()
-            guard try docker.state(settings.container) != nil else {
-                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
-            }
-            return .docker
-        case .systemd, .none:
-            return request.roomControl
-        }
-    }
-
-    /// Connects to the maintenance database. When PostgreSQL does not answer and the room runs
-    /// in Docker, starts its container if it is stopped and waits for PostgreSQL (DESIGN.md
-    /// "Restore flow" step 2).
-    /// - Throws: `SnapError(.unreachable)` with the runbook when `auto` found Docker but no
-    ///   container; `SnapError(.unreachable)` when PostgreSQL does not come up after a start;
-    ///   else the `PGError` of the connection.
-    private func connectMaintenance(control: RoomControlMode) throws -> Connection {
-        let settings = request.settings
-        do {
-            return try Connection(settings.maintenanceConnection)
-        } catch let error as PGError where error.code == .connectionRefused || error.code == .connectionFailed {
-            if control == .none && autoFoundNoContainer {
-                throw SnapError(.unreachable, "PostgreSQL does not answer on \(settings.host):\(settings.pgPort), and "
-                    + Self.runbook(settings) + "\nNothing was changed.")
-            }
-            guard control == .docker else { throw error }
-            let docker = DockerEngine()
-            guard let state = try docker.state(settings.container) else {
-                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
-            }
-            if !state.running {
-                events(.step("starting the stopped container \(settings.container)"))
-                try docker.start(settings.container)
-            }
-            let wait = max(request.readyTimeout, 30)
-            events(.step("waiting for PostgreSQL on \(settings.host):\(settings.pgPort)"))
-            let deadline = Date().addingTimeInterval(wait)
-            while Date() < deadline {
-                if let connection = try? Connection(settings.maintenanceConnection) { return connection }
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-            throw SnapError(.unreachable, "PostgreSQL did not answer on \(settings.host):\(settings.pgPort) within \(Int(wait)) s"
-                + (state.running ? "" : " after starting the container \(settings.container)")
-                + " (\(error.message)) — check `docker logs \(settings.container)`; nothing was changed")
-        }
-    }
-
-    /// Why a Docker room cannot be restored into, and what to do (the recovery runbook).
-    static func runbook(_ settings: RoomSettings) -> String {
-        """
-        the room's container \(settings.container) does not exist, so the restore can neither start nor restart the room.
-        Recovery: start the room once with the Sentient Engine's start script (it creates the container and an
-        empty database), then run this restore again. If this room does not run in Docker, pass
-        --room-control systemd or none.
-        """
-    }
-
-    /// Creates the staging database, restores the dump into it, checks row counts. On any
-    /// failure the staging database is dropped and nothing else has changed.
-    private func restoreStaging(
-        _ maintenance: Connection, live: String, liveExists: Bool, staging: String, inspection: ArchiveInspection
-    ) throws -> RestoreStats {
-        var create = "CREATE DATABASE \(quoteIdentifier(staging)) TEMPLATE template0"
-        if liveExists {
-            let row = try maintenance.query("""
-                SELECT pg_catalog.pg_get_userbyid(datdba), pg_catalog.pg_encoding_to_char(encoding), datcollate, datctype
-                FROM pg_catalog.pg_database WHERE datname = $1
-                """, [live]).rows[0]
-            create += " OWNER \(quoteIdentifier(try row.get(0))) ENCODING \(quoteLiteral(try row.get(1)))"
-                + " LC_COLLATE \(quoteLiteral(try row.get(2))) LC_CTYPE \(quoteLiteral(try row.get(3)))"
-        }
-        do {
-            try maintenance.execute(create)
-        } catch let error as PGError {
-            throw SnapError(.failure, "cannot create the staging database \(staging): \(error.serverMessage) — the PostgreSQL user needs CREATEDB (nothing was changed)")
-        }
-        // SIGINT/SIGTERM before the swap: drop the staging database on the way out (the swap
-        // unregisters this before it starts).
-        let maintenanceSettings = request.settings.maintenanceConnection
-        PartialFiles.shared.registerAction("staging") {
-            do {
-                try Connection(maintenanceSettings).execute("DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)")
-                return "the staging database \(staging) was dropped; nothing was changed"
-            } catch {
-                return "the live database was not changed, but the staging database \(staging) could not be dropped (\(error)): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database"
-            }
-        }
-        defer { PartialFiles.shared.unregisterAction("staging") }
-        do {
-            var options = RestoreOptions()
-            options.jobs = request.jobs
-            options.noOwner = request.noOwner
-            options.noACL = request.noACL
-            options.createRoles = request.createRoles
-            options.allowIndexFailures = request.allowIndexFailures
-            let stats = try ArchiveDatabase.load(
-                archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
-                options: options) { [events] progress in events(.progress(progress)) }
-            if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
-                throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the staging restore, the archive says \(wrong.expected)")
-            }
-            return stats
-        } catch {
-            // SIGINT/SIGTERM: the handler drops the staging database (which is what made the load
-            // fail) and reports it; the process exits with the signal's status.
-            if PartialFiles.shared.interrupted {
-                throw SnapError(.interrupted, "interrupted; the staging database \(staging) is dropped on the way out; nothing was changed")
-            }
-            guard dropStaging(maintenance, staging) else {
-                throw SnapError(.failure, "\(error) — the live database was not changed, but the staging database \(staging) could not be dropped (the server is down or restarting?): once PostgreSQL answers, run DROP DATABASE \(quoteIdentifier(staging)) WITH (FORCE); from the maintenance database")
-            }
-            throw Self.nothingChanged(error)
-        }
-    }
-
-    /// Drops the staging database; when the maintenance connection was lost (the server
-    /// restarted), tries again on fresh connections for a few seconds. True when it is gone.
-    private func dropStaging(_ maintenance: Connection, _ staging: String) -> Bool {
-        let drop = "DROP DATABASE IF EXISTS \(quoteIdentifier(staging)) WITH (FORCE)"
-        if (try? maintenance.execute(drop)) != nil { return true }
-        for _ in 0..<10 {
-            if (try? Connection(request.settings.maintenanceConnection).execute(drop)) != nil { return true }
-            Thread.sleep(forTimeInterval: 1)
-        }
-        return false
-    }
-
-    /// Wraps a failure before the swap: the message says the room is untouched.
-    static func nothingChanged(_ error: Error) -> Error {
-        let message = "\(error)"
-        if let snap = error as? SnapError { return SnapError(snap.code, snap.message + " (the staging database was dropped; nothing was changed)") }
-        if let pg = error as? PGError {
-            var copy = pg
-            copy.message += " (the staging database was dropped; nothing was changed)"
-            return copy
-        }
-        return SnapError(.failure, message + " (the staging database was dropped; nothing was changed)")
-    }
-
-    // MARK: - Names
-
-    static func isoFractional(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func stamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyyMMdd_HHmmss"
-        return formatter.string(from: date)
-    }
-
-    /// `<db><suffix>`, shortened with a hash of the full name when over 63 bytes.
-    public static func databaseName(_ base: String, suffix: String) -> String {
-        let full = base + suffix
-        guard full.utf8.count > 63 else { return full }
-        var hash: UInt32 = 2_166_136_261
-        for byte in full.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let tag = "_" + String(hash, radix: 16)
-        var prefix = base
-        while (prefix + tag + suffix).utf8.count > 63 { prefix.removeLast() }
-        return prefix + tag + suffix
-    }
-
-    static func databaseExists(_ connection: Connection, _ name: String) throws -> Bool {
-        try connection.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [name]).count > 0
-    }
-}
-
-/// A value computed on its own thread from the moment it is created; `wait()` returns it.
-private final class BackgroundValue<T>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var value: T?
-
-    init(_ body: @escaping () -> T?) {
-        Thread.detachNewThread { [self] in
-            value = body()
-            done.signal()
-        }
-    }
-
-    func wait() -> T? {
-        done.wait()
-        done.signal()
-        return value
-    }
+    var autoFoundNoContainer = false
 }

@@ -76,7 +76,7 @@ enum InPlaceRestore {
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
-            throw SnapError(.failure, "could not empty the database \(live) for the in-place restore (\(error)); the transaction was rolled back, so nothing was changed")
+            throw SnapError(.failure, "could not empty the database \(live) for the in-place restore (\(error)); the transaction was rolled back, so nothing was changed", underlying: error)
         }
 
         do {
@@ -93,7 +93,7 @@ enum InPlaceRestore {
             }
             return stats
         } catch {
-            throw SnapError(.failure, "the in-place restore of \(live) failed half-way (\(error)); the database is now INCOMPLETE — run the restore again (the room's config was not changed)")
+            throw SnapError(.failure, "the in-place restore of \(live) failed half-way (\(error)); the database is now INCOMPLETE — run the restore again (the room's config was not changed)", underlying: error)
         }
     }
 }

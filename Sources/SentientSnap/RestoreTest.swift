@@ -16,7 +16,7 @@ public enum RestoreTest {
         do {
             try maintenance.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
         } catch let error as PGError {
-            throw SnapError(.failure, "cannot create the throwaway database \(name) for the restore test: \(error.serverMessage) — the PostgreSQL user needs CREATEDB")
+            throw SnapError(.failure, "cannot create the throwaway database \(name) for the restore test: \(error.serverMessage) — the PostgreSQL user needs CREATEDB", underlying: error)
         }
         defer { try? maintenance.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
         let target = settings.connection.with(database: name)

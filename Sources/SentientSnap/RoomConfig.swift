@@ -22,7 +22,7 @@ enum RoomConfig {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: absolute).sorted()
             } catch {
-                throw SnapError(.inputNotFound, "cannot read the room's config directory \(absolute): \(error.localizedDescription)")
+                throw SnapError(.inputNotFound, "cannot read the room's config directory \(absolute): \(error.localizedDescription)", underlying: error)
             }
             for name in names {
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
@@ -66,7 +66,7 @@ enum RoomConfig {
             else { return nil }
             return "\(revision)"
         } catch {
-            throw SnapError(.failure, "\(path) is not valid YAML: \(error)")
+            throw SnapError(.failure, "\(path) is not valid YAML: \(error)", underlying: error)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RoomWires
 
 /// How a restore stops/starts the room's orchestrator.
 public enum RoomControlMode: String, Sendable, CaseIterable, Codable {
@@ -9,64 +10,39 @@ public enum RoomControlMode: String, Sendable, CaseIterable, Codable {
     case none
 }
 
-/// The Docker Engine API over its unix socket (`DOCKER_HOST=unix://...` or /var/run/docker.sock).
+/// The room's Docker engine, its failures as room-level errors (exit 69).
 struct DockerEngine {
-    let socketPath: String
+    private let client: DockerClient
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        if let host = environment["DOCKER_HOST"], host.hasPrefix("unix://") {
-            socketPath = String(host.dropFirst("unix://".count))
-        } else {
-            socketPath = "/var/run/docker.sock"
-        }
+        client = DockerClient(environment: environment)
     }
 
-    struct ContainerState {
-        var running: Bool
-        var startedAt: String
-    }
+    var socketPath: String { client.socketPath }
 
-    var answers: Bool {
-        (try? MiniHTTP.request("GET", "/_ping", at: .unix(path: socketPath), timeout: 3).status) == 200
-    }
+    typealias ContainerState = DockerClient.ContainerState
+
+    var answers: Bool { client.answers }
 
     /// nil when the container does not exist.
     func state(_ name: String) throws -> ContainerState? {
-        let response = try call("GET", "/containers/\(escape(name))/json")
-        if response.status == 404 { return nil }
-        guard response.status == 200,
-              let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let state = object["State"] as? [String: Any]
-        else {
-            throw SnapError(.unreachable, "Docker answered \(response.status) for container \(name): \(response.text.prefix(200))")
-        }
-        return ContainerState(running: state["Running"] as? Bool ?? false, startedAt: state["StartedAt"] as? String ?? "")
+        try Self.mapped { try client.state(name) }
     }
 
     func start(_ name: String) throws {
-        let response = try call("POST", "/containers/\(escape(name))/start")
-        guard response.status == 204 || response.status == 304 else {
-            throw SnapError(.unreachable, "Docker could not start container \(name) (HTTP \(response.status)): \(response.text.prefix(200))")
-        }
+        try Self.mapped { try client.start(name) }
     }
 
     func restart(_ name: String) throws {
-        let response = try call("POST", "/containers/\(escape(name))/restart?t=10")
-        guard response.status == 204 else {
-            throw SnapError(.unreachable, "Docker could not restart container \(name) (HTTP \(response.status)): \(response.text.prefix(200))")
-        }
+        try Self.mapped { try client.restart(name) }
     }
 
-    private func call(_ method: String, _ path: String) throws -> MiniHTTP.Response {
+    private static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try MiniHTTP.request(method, path, at: .unix(path: socketPath), timeout: 60)
-        } catch let failure as MiniHTTP.Failure {
-            throw SnapError(.unreachable, "cannot reach the Docker engine at \(socketPath): \(failure.description) — is Docker running, and may this user use it?")
+            return try body()
+        } catch let error as DockerError {
+            throw SnapError(wrapping: error, error.message)
         }
-    }
-
-    private func escape(_ name: String) -> String {
-        name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? name
     }
 }
 
@@ -84,7 +60,7 @@ struct SystemdUnit {
         do {
             try process.run()
         } catch {
-            throw SnapError(.unreachable, "cannot run systemctl: \(error.localizedDescription)")
+            throw SnapError(.unreachable, "cannot run systemctl: \(error.localizedDescription)", underlying: error)
         }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

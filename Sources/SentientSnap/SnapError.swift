@@ -1,6 +1,7 @@
 /// A failure at the room level, with the message a technician reads.
 ///
-/// The CLI maps `code` to an exit status in one table (sysexits(3), DESIGN.md "Exit codes").
+/// The CLI maps `code` to an exit status in one table (sysexits(3), DESIGN.md "Exit codes");
+/// any other error reaches that table through `SnapError.classify` (ErrorSpine.swift).
 public struct SnapError: Error, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// Bad arguments or settings (bad room name, port out of range).
@@ -27,10 +28,19 @@ public struct SnapError: Error, CustomStringConvertible, Sendable {
 
     public var code: Code
     public var message: String
+    /// The error this one wraps (a `PGError`, an `ArchiveError`, ...), kept for `--verbose`.
+    /// `message` already says what a technician needs; the cause chain is for the curious.
+    public var underlying: Error?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, underlying: Error? = nil) {
         self.code = code
         self.message = message
+        self.underlying = underlying
+    }
+
+    /// Wraps `error` with a message of its own, keeping its classification and the cause.
+    public init(wrapping error: Error, _ message: String) {
+        self.init(SnapError.classify(error), message, underlying: error)
     }
 
     public var description: String { message }

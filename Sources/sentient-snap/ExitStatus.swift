@@ -1,8 +1,5 @@
-import ArchiveWriter
 import ArgumentParser
 import Foundation
-import PGDump
-import PGWire
 import SentientSnap
 
 /// The one table from errors to exit statuses (sysexits(3), DESIGN.md "Exit codes").
@@ -20,41 +17,19 @@ enum ExitStatus {
     static let interrupted: Int32 = 130
     static let terminated: Int32 = 143
 
+    /// The exit status of any error: `SnapError.classify` names its code, this table its number.
     static func code(for error: Error) -> Int32 {
-        switch error {
-        case let error as SnapError:
-            switch error.code {
-            case .usage: return usage
-            case .inputNotFound: return inputNotFound
-            case .outputNotCreatable: return cannotCreateOutput
-            case .ioFailure: return ioError
-            case .unreachable: return unreachable
-            case .permission: return permission
-            case .damagedArchive: return damagedArchive
-            case .attention: return attention
-            case .interrupted: return interrupted
-            case .failure: return failure
-            }
-        case let error as PGError:
-            switch error.code {
-            case .connectionRefused, .hostNotFound, .connectionFailed, .connectionLost: return unreachable
-            case .authenticationFailed: return permission
-            case .databaseMissing: return inputNotFound
-            case .query, .copy, .cancelled, .decoding: return failure
-            }
-        case let error as ArchiveError:
-            switch error.code {
-            case .truncated, .corrupt, .unsafePath, .tooLarge, .unsupported: return damagedArchive
-            case .diskFull, .io: return ioError
-            case .usage: return failure
-            }
-        case let error as DumpError:
-            switch error.code {
-            case .corrupt, .truncated, .unsupported: return damagedArchive
-            case .unsupportedObject, .concurrentChange, .missingRoles: return failure
-            }
-        default:
-            return failure
+        switch SnapError.classify(error) {
+        case .usage: return usage
+        case .inputNotFound: return inputNotFound
+        case .outputNotCreatable: return cannotCreateOutput
+        case .ioFailure: return ioError
+        case .unreachable: return unreachable
+        case .permission: return permission
+        case .damagedArchive: return damagedArchive
+        case .attention: return attention
+        case .interrupted: return interrupted
+        case .failure: return failure
         }
     }
 }
@@ -85,6 +60,10 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         let message = String(describing: error)
         HookContext.shared.message = message
         FileHandle.standardError.write(Data("sentient-snap: error: \(message)\n".utf8))
+        if GlobalFlags.verbose {
+            let chain = SnapError.causeChain(error).enumerated().map { "  \($0.offset == 0 ? "error" : "cause"): \($0.element)" }
+            FileHandle.standardError.write(Data(("sentient-snap: cause chain (--verbose):\n" + chain.joined(separator: "\n") + "\n").utf8))
+        }
         throw ExitCode(ExitStatus.code(for: error))
     }
 }

@@ -15,9 +15,36 @@ struct SentientSnapCommand: ParsableCommand {
               sentient-snap backup pharaohs /var/backups/sentient
               sentient-snap backup clockwork /var/backups/sentient --pg-port 5433 --json
 
+            GLOBAL OPTIONS:
+              --verbose   on failure, also print the cause chain (each wrapped error, its type and code)
+
             \(exitStatusHelp)
             """,
         version: SentientSnapVersion.current,
         subcommands: [Backup.self, BackupAll.self, Restore.self, Verify.self, List.self, Status.self, Prune.self, Export.self, SyncOffsite.self]
     )
+
+    /// Takes the global flags (`--verbose`) off the command line before ArgumentParser sees it,
+    /// so they work before or after any subcommand.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        GlobalFlags.extract(from: &arguments)
+        main(arguments)
+    }
+}
+
+/// Flags every command takes. `--verbose`: on failure, also print the error's cause chain
+/// (each wrapped error with its type and code) after the one-line message.
+enum GlobalFlags {
+    nonisolated(unsafe) static var verbose = false
+
+    /// Removes `--verbose` (before a `--` that ends the options) and remembers it.
+    static func extract(from arguments: inout [String]) {
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        if let index = arguments[..<end].firstIndex(of: "--verbose") {
+            verbose = true
+            arguments.remove(at: index)
+            extract(from: &arguments)
+        }
+    }
 }

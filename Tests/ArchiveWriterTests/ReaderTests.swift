@@ -1,4 +1,5 @@
 @testable import ArchiveWriter
+import Compression
 import Foundation
 import TestHarness
 import Testing
@@ -217,7 +218,7 @@ struct ReaderTests {
             let second = try ZlibInflater()
             #expect {
                 try broken.withUnsafeBytes { _ = try second.inflate($0) { _ in } }
-            } throws: { ($0 as? ArchiveError)?.code == .corrupt }
+            } throws: { ($0 as? CompressionError)?.code == .corrupt }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-@testable import SentientSnap
+@testable import RoomWires
+import SentientSnap
 import TestHarness
 import Testing
 

@@ -1,5 +1,6 @@
 import ArchiveWriter
 import Foundation
+import RoomWires
 import SentientSnap
 import TestHarness
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import RoomWires
 
 /// One retained message as stored in `mqtt/retained.json`.
 public struct RetainedMessage: Sendable, Equatable {
@@ -92,7 +93,7 @@ public struct RetainedSnapshot: Sendable, Equatable {
             guard let payload = Data(base64Encoded: entry.payload), payload.count == entry.size else {
                 throw SnapError(.damagedArchive, "mqtt/retained.json: the payload of topic '\(entry.topic)' is not base64 of \(entry.size) bytes")
             }
-            guard (0...2).contains(entry.qos), MQTTPacket.validTopicName(Array(entry.topic.utf8)) else {
+            guard (0...2).contains(entry.qos), MQTTClient.isValidTopicName(Array(entry.topic.utf8)) else {
                 throw SnapError(.damagedArchive, "mqtt/retained.json: '\(entry.topic)' with QoS \(entry.qos) is not a retained message MQTT allows")
             }
             messages.append(RetainedMessage(topic: entry.topic, qos: UInt8(entry.qos), payload: Array(payload)))

@@ -1,6 +1,7 @@
 // The only file that calls zlib. Every zlib result is turned into a Swift value or a thrown
-// ArchiveError here: Z_DATA_ERROR is bad input (the world), Z_STREAM_ERROR is our own misuse
-// (a bug, so it traps).
+// CompressionError here: Z_DATA_ERROR is bad input (the world), Z_STREAM_ERROR is our own misuse
+// (a bug, so it traps). Users map CompressionError to their own error type (ArchiveWriter to
+// ArchiveError, PGDump to DumpError).
 internal import CZlib
 
 // MARK: - Checksums
@@ -39,23 +40,23 @@ public enum Checksum {
 
 /// A fixed-capacity heap buffer owned by one object (freed in deinit). Used for compression blocks
 /// so that copies are plain `memcpy`s, fast even in debug builds.
-final class ByteBlock {
-    let pointer: UnsafeMutableRawPointer
-    let capacity: Int
-    var count = 0
+public final class ByteBlock {
+    public let pointer: UnsafeMutableRawPointer
+    public let capacity: Int
+    public var count = 0
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = max(capacity, 1)
         self.pointer = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
     }
 
     deinit { pointer.deallocate() }
 
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer, count: count) }
-    var freeSpace: Int { capacity - count }
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer, count: count) }
+    public var freeSpace: Int { capacity - count }
 
     /// Appends as much of `source` as fits; returns how many bytes were taken.
-    func append(_ source: UnsafeRawBufferPointer) -> Int {
+    public func append(_ source: UnsafeRawBufferPointer) -> Int {
         let n = min(freeSpace, source.count)
         if n > 0, let base = source.baseAddress {
             (pointer + count).copyMemory(from: base, byteCount: n)
@@ -69,11 +70,11 @@ final class ByteBlock {
 
 /// One raw-deflate (no zlib/gzip framing) compressor. Its `z_stream` lives at one heap address
 /// for the object's whole life, as zlib requires; `deflateReset` between blocks.
-final class BlockDeflater {
+public final class BlockDeflater {
     private let strm: UnsafeMutablePointer<z_stream>
 
-    /// - Throws: `.io` when zlib cannot allocate its state.
-    init(level: Int32) throws {
+    /// - Throws: `.outOfMemory` when zlib cannot allocate its state.
+    public init(level: Int32) throws {
         strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         strm.initialize(to: z_stream())
         // windowBits -15: raw deflate, 32 KiB window; memLevel 8 is zlib's default.
@@ -82,7 +83,7 @@ final class BlockDeflater {
             strm.deinitialize(count: 1)
             strm.deallocate()
             if rc == Z_MEM_ERROR {
-                throw ArchiveError(.io, "out of memory while setting up compression — free memory or use fewer workers")
+                throw CompressionError(.outOfMemory, "out of memory while setting up compression — free memory or use fewer workers")
             }
             preconditionFailure("deflateInit2 failed with \(rc) (level \(level))")
         }
@@ -98,7 +99,7 @@ final class BlockDeflater {
     /// `dictionary` (the previous 32 KiB of the member, or nil for a member's first block),
     /// ended with Z_SYNC_FLUSH so that blocks concatenate on byte boundaries. The result does not
     /// depend on which deflater ran it, which makes the output deterministic.
-    func compressBlock(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?) -> ByteBlock {
+    public func compressBlock(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?) -> ByteBlock {
         var rc = deflateReset(strm)
         precondition(rc == Z_OK, "deflateReset failed with \(rc)")
         if let dictionary, dictionary.count > 0, let base = dictionary.baseAddress {
@@ -130,7 +131,7 @@ final class BlockDeflater {
 // MARK: - Inflate
 
 /// The outcome of one `InflateStream.step`.
-enum InflateStep {
+public enum InflateStep {
     /// Progress was made; more input or output space is needed to go on.
     case progress
     /// The end of the deflate stream was reached.
@@ -140,13 +141,13 @@ enum InflateStep {
 }
 
 /// One inflate state (raw deflate or zlib format) at a fixed heap address.
-final class InflateStream {
+public final class InflateStream {
     private let strm: UnsafeMutablePointer<z_stream>
 
     /// `windowBits` -15 for raw deflate (inside gzip members we parse ourselves), 15 for the zlib
     /// format (RFC 1950).
-    /// - Throws: `.io` when zlib cannot allocate its state.
-    init(windowBits: Int32) throws {
+    /// - Throws: `.outOfMemory` when zlib cannot allocate its state.
+    public init(windowBits: Int32) throws {
         strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         strm.initialize(to: z_stream())
         let rc = czlib_inflateInit2(strm, windowBits)
@@ -154,7 +155,7 @@ final class InflateStream {
             strm.deinitialize(count: 1)
             strm.deallocate()
             if rc == Z_MEM_ERROR {
-                throw ArchiveError(.io, "out of memory while setting up decompression — free memory and retry")
+                throw CompressionError(.outOfMemory, "out of memory while setting up decompression — free memory and retry")
             }
             preconditionFailure("inflateInit2 failed with \(rc)")
         }
@@ -167,14 +168,14 @@ final class InflateStream {
     }
 
     /// Starts a new stream with the same settings. Wraps `inflateReset`.
-    func reset() {
+    public func reset() {
         let rc = inflateReset(strm)
         precondition(rc == Z_OK, "inflateReset failed with \(rc)")
     }
 
     /// Inflates from `input` into `output`; reports how much of each was used.
-    /// - Throws: `.io` if zlib runs out of memory.
-    func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer) throws
+    /// - Throws: `.outOfMemory` if zlib runs out of memory.
+    public func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer) throws
         -> (consumed: Int, produced: Int, result: InflateStep)
     {
         strm.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
@@ -197,7 +198,7 @@ final class InflateStream {
         case Z_NEED_DICT:
             return (consumed, produced, .dataError("stream needs a preset dictionary"))
         case Z_MEM_ERROR:
-            throw ArchiveError(.io, "out of memory while decompressing — free memory and retry")
+            throw CompressionError(.outOfMemory, "out of memory while decompressing — free memory and retry")
         default:
             preconditionFailure("inflate failed with \(rc)")
         }
@@ -216,7 +217,7 @@ public final class ZlibInflater {
     /// Bytes of input given after the end of the stream (ignored by `inflate`).
     public private(set) var trailingInputCount = 0
 
-    /// - Throws: `.io` when zlib cannot allocate its state.
+    /// - Throws: `.outOfMemory` when zlib cannot allocate its state.
     public init() throws {
         stream = try InflateStream(windowBits: 15)
     }
@@ -246,7 +247,7 @@ public final class ZlibInflater {
                 trailingInputCount += input.count - offset
                 return true
             case .dataError(let reason):
-                throw ArchiveError(.corrupt, "compressed (zlib) data is corrupt: \(reason)")
+                throw CompressionError(.corrupt, "compressed (zlib) data is corrupt: \(reason)")
             case .progress:
                 // Done with this input once it is all consumed and the output was not full
                 // (a full output may hide more pending output).

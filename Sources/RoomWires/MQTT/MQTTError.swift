@@ -33,13 +33,4 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
-
-    /// The room-level error for this failure (exit statuses: unreachable 69, auth 77, else 1).
-    public var snapError: SnapError {
-        switch code {
-        case .unreachable, .timeout: return SnapError(.unreachable, message)
-        case .authenticationFailed: return SnapError(.permission, message)
-        case .refused, .connectionLost, .protocolViolation, .limitExceeded: return SnapError(.failure, message)
-        }
-    }
 }

@@ -341,7 +341,13 @@ public final class MQTTClient {
         throw MQTTError(.unreachable, broker: broker, "cannot reach the MQTT broker at \(broker) (\(lastError.lowercased())) — \(hint)")
     }
 
-    static func seconds(_ value: Double) -> String {
+    /// Whether `topic` is a topic name MQTT 3.1.1 allows in a PUBLISH (no wildcards, no NUL, 1...65535 bytes).
+    public static func isValidTopicName(_ topic: [UInt8]) -> Bool {
+        MQTTPacket.validTopicName(topic)
+    }
+
+    /// A duration for messages ("5 s", "0.5 s").
+    public static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
 }

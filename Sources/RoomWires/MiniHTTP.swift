@@ -2,29 +2,31 @@ import Foundation
 
 /// A minimal HTTP/1.1 client over TCP or a unix socket: enough for a room's `/ready` and
 /// the Docker Engine API, without pulling in a networking stack.
-enum MiniHTTP {
-    enum Endpoint {
+public enum MiniHTTP {
+    public enum Endpoint {
         case tcp(host: String, port: Int)
         case unix(path: String)
     }
 
-    struct Response {
-        var status: Int
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    /// The request failed: no connection, a timeout, or a response that is not HTTP/1.1.
+    /// `description` says which, for people.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
     }
 
     /// Largest response read: the Docker API's and `/ready`'s answers are a few KiB.
-    static let maxResponse = 16 << 20
+    public static let maxResponse = 16 << 20
 
     /// Sends one request and reads the whole response (Connection: close). `timeout` bounds
     /// the whole exchange, connect included: a server that answers a byte at a time cannot
     /// hold the caller past it.
-    static func request(
+    public static func request(
         _ method: String, _ path: String, at endpoint: Endpoint, body: [UInt8] = [], timeout: Double = 10
     ) throws -> Response {
         let deadline = Deadline(seconds: timeout)

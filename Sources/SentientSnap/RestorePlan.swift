@@ -1,0 +1,109 @@
+import Foundation
+import PGDump
+import PGWire
+import RoomWires
+
+/// What to restore and how (DESIGN.md "Restore flow").
+public struct RestoreRequest: Sendable {
+    public var settings: RoomSettings
+    public var archive: String
+    public var roomControl: RoomControlMode = .auto
+    public var readyTimeout: Double = 60
+    public var waitForReady = true
+    public var restoreDatabase = true
+    public var restoreConfig = true
+    /// Load into the live database itself instead of a staging database (for users without
+    /// CREATEDB). Not atomic: see `InPlaceRestore`. Default false.
+    public var inPlace = false
+    public var dryRun = false
+    public var jobs = 2
+    /// Leave owners / grants out, or create missing roles NOLOGIN (roles are not in archives).
+    public var noOwner = false
+    public var noACL = false
+    public var createRoles = false
+    /// Indexes the target cannot build are reported (the result's `attention`, exit 75) and
+    /// left out, instead of stopping the restore (`--allow-index-failures`).
+    public var allowIndexFailures = false
+    public var now = Date()
+    /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
+    public var restoreMQTT = true
+    /// Leave retained topics the archive does not have (`--mqtt-keep-extra`); default: clear them.
+    public var mqttKeepExtra = false
+    /// Settle time and caps for reading the broker's current retained set.
+    public var mqttLimits = RetainedState.CaptureLimits()
+    /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
+    public var keepPreRestore = PreRestoreRetention.defaultKeep
+
+    public init(settings: RoomSettings, archive: String) {
+        self.settings = settings
+        self.archive = archive
+    }
+}
+
+/// What a restore did (`--json` prints it).
+public struct RestoreResult: Codable, Sendable {
+    public var room: String
+    public var archive: String
+    public var dry_run: Bool
+    public var database: String?
+    public var previous_database: String?
+    public var dropped_databases: [String]
+    public var config_dir: String?
+    public var previous_config_dir: String?
+    public var tables: [String: Int64]
+    public var rows_restored: Int64
+    public var rows_after_swap: Int64?
+    public var room_control: String
+    public var restarted: Bool
+    public var ready: Bool?
+    public var duration_seconds: Double
+    public var warnings: [String]
+    /// Non-empty when the restore finished but something needs a human (exit 75).
+    public var attention: [String]
+    public var plan: [String]
+    /// What the MQTT step did; nil when it did not run or failed (see `attention`).
+    public var mqtt: RetainedState.ApplyResult? = nil
+    /// When the database swap began (live connections blocked), ISO-8601 UTC with fractions, and
+    /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
+    public var swap_started_at: String? = nil
+    public var swap_duration_seconds: Double? = nil
+}
+
+public enum RestoreEvent: Sendable {
+    case warning(String)
+    case step(String)
+    case progress(RestoreProgress)
+}
+
+// MARK: - Names
+
+extension RestoreJob {
+    static func isoFractional(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd_HHmmss"
+        return formatter.string(from: date)
+    }
+
+    /// `<db><suffix>`, shortened with a hash of the full name when over 63 bytes.
+    public static func databaseName(_ base: String, suffix: String) -> String {
+        let full = base + suffix
+        guard full.utf8.count > 63 else { return full }
+        var hash: UInt32 = 2_166_136_261
+        for byte in full.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let tag = "_" + String(hash, radix: 16)
+        var prefix = base
+        while (prefix + tag + suffix).utf8.count > 63 { prefix.removeLast() }
+        return prefix + tag + suffix
+    }
+
+    static func databaseExists(_ connection: Connection, _ name: String) throws -> Bool {
+        try connection.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [name]).count > 0
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import PGWire
+
+// Restore step 2: which room control applies, and a PostgreSQL that answers (starting a
+// stopped room container when Docker runs the room).
+
+extension RestoreJob {
+    /// `auto`: Docker when the host is local, the Docker socket answers and the container
+    /// exists; otherwise none. `docker`: the container must exist (else the runbook, exit 69).
+    func resolveRoomControl() throws -> RoomControlMode {
+        let settings = request.settings
+        switch request.roomControl {
+        case .auto:
+            guard isLocalHost(settings.host) else { return .none }
+            let docker = DockerEngine()
+            guard docker.answers else { return .none }
+            // A container we cannot inspect counts as absent for `auto` (it falls back to none).
+            guard (try? docker.state(settings.container)) != nil else {
+                autoFoundNoContainer = true
+                warn("room control auto: Docker answers here but has no container \(settings.container); the room will not be restarted")
+                return .none
+            }
+            return .docker
+        case .docker:
+            let docker = DockerEngine()
+            guard try docker.state(settings.container) != nil else {
+                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
+            }
+            return .docker
+        case .systemd, .none:
+            return request.roomControl
+        }
+    }
+
+    /// Connects to the maintenance database. When PostgreSQL does not answer and the room runs
+    /// in Docker, starts its container if it is stopped and waits for PostgreSQL (DESIGN.md
+    /// "Restore flow" step 2).
+    /// - Throws: `SnapError(.unreachable)` with the runbook when `auto` found Docker but no
+    ///   container; `SnapError(.unreachable)` when PostgreSQL does not come up after a start;
+    ///   else the `PGError` of the connection.
+    func connectMaintenance(control: RoomControlMode) throws -> Connection {
+        let settings = request.settings
+        do {
+            return try Connection(settings.maintenanceConnection)
+        } catch let error as PGError where error.code == .connectionRefused || error.code == .connectionFailed {
+            if control == .none && autoFoundNoContainer {
+                throw SnapError(.unreachable, "PostgreSQL does not answer on \(settings.host):\(settings.pgPort), and "
+                    + Self.runbook(settings) + "\nNothing was changed.")
+            }
+            guard control == .docker else { throw error }
+            let docker = DockerEngine()
+            guard let state = try docker.state(settings.container) else {
+                throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
+            }
+            if !state.running {
+                events(.step("starting the stopped container \(settings.container)"))
+                try docker.start(settings.container)
+            }
+            let wait = max(request.readyTimeout, 30)
+            events(.step("waiting for PostgreSQL on \(settings.host):\(settings.pgPort)"))
+            let deadline = Date().addingTimeInterval(wait)
+            while Date() < deadline {
+                if let connection = try? Connection(settings.maintenanceConnection) { return connection }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            throw SnapError(.unreachable, "PostgreSQL did not answer on \(settings.host):\(settings.pgPort) within \(Int(wait)) s"
+                + (state.running ? "" : " after starting the container \(settings.container)")
+                + " (\(error.message)) — check `docker logs \(settings.container)`; nothing was changed")
+        }
+    }
+
+    /// Why a Docker room cannot be restored into, and what to do (the recovery runbook).
+    static func runbook(_ settings: RoomSettings) -> String {
+        """
+        the room's container \(settings.container) does not exist, so the restore can neither start nor restart the room.
+        Recovery: start the room once with the Sentient Engine's start script (it creates the container and an
+        empty database), then run this restore again. If this room does not run in Docker, pass
+        --room-control systemd or none.
+        """
+    }
+}
