@@ -16,7 +16,7 @@ struct SentientSnapCommand: ParsableCommand {
               sentient-snap backup clockwork /var/backups/sentient --pg-port 5433 --json
 
             GLOBAL OPTIONS:
-              --verbose   on failure, also print the cause chain (each wrapped error, its type and code)
+              --verbose   On failure, also print the cause chain (each wrapped error).
 
             \(exitStatusHelp)
             """,

@@ -63,7 +63,7 @@ func pythonExtract(_ archive: URL, into dir: URL) throws -> [[String: Any]] {
     return try JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]] ?? []
 }
 
-@Suite("Archives are read by standard tools", .timeLimit(.minutes(10)))
+@Suite("Archives are read by standard tools", .timeLimit(.minutes(30)))
 struct InteropTests {
     @Test("gzip, GNU tar, bsdtar and Python tarfile accept and extract the sample archive exactly")
     func standardToolsExtractSample() throws {

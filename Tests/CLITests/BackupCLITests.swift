@@ -48,7 +48,7 @@ struct CLIRoom {
     }
 }
 
-@Suite("backup command line", .timeLimit(.minutes(10)))
+@Suite("backup command line", .timeLimit(.minutes(30)))
 struct BackupCLITests {
     @Test("a backup succeeds and --json prints one object naming the archive")
     func jsonSummary() throws {

@@ -84,7 +84,7 @@ func copyRunning(on database: String, admin: ConnectionSettings) -> Bool {
 
 // MARK: - Tests
 
-@Suite("backup under faults", .timeLimit(.minutes(10)))
+@Suite("backup under faults", .timeLimit(.minutes(30)))
 struct BackupFaultTests {
     @Test("the connection is terminated mid-COPY: clear error, no archive, room unaffected")
     func terminatedMidCopy() throws {

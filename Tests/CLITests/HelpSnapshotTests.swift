@@ -7,7 +7,7 @@ import Testing
 /// change (or a merge that adds options), rewrite them with one command (README "Development"):
 ///
 ///     SENTIENT_UPDATE_SNAPSHOTS=1 swift test --skip-build --filter HelpSnapshotTests
-@Suite("help text at 80 columns", .timeLimit(.minutes(2)))
+@Suite("help text at 80 columns", .timeLimit(.minutes(30)))
 struct HelpSnapshotTests {
     /// The root (`[]`) and every subcommand; `everySubcommandHasASnapshot` keeps this complete.
     static let commands: [[String]] = [

@@ -73,7 +73,7 @@ private func listing(_ root: String) -> [String] {
     (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
 }
 
-@Suite("hostile input, command line", .timeLimit(.minutes(10)))
+@Suite("hostile input, command line", .timeLimit(.minutes(30)))
 struct HostileInputCLITests {
     @Test("hostile archives: verify and restore exit 65, nothing written anywhere")
     func hostileArchives() throws {

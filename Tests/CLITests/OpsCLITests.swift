@@ -29,7 +29,7 @@ private func pathWithSnap() throws -> String {
     return dir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
 }
 
-@Suite("operations command line", .timeLimit(.minutes(10)))
+@Suite("operations command line", .timeLimit(.minutes(30)))
 struct OpsCLITests {
     @Test("verify exits 65 on a flipped byte, a truncated archive, a sidecar mismatch and a tampered manifest checksum")
     func verifyCatches() throws {

@@ -77,7 +77,7 @@ struct SystemctlStub {
 /// The environment `snap` uses, for runs that do not go through it.
 let snapEnvironment = ["PGPASSFILE": TestPostgres.noPassfile, "PGCONNECT_TIMEOUT": "5"]
 
-@Suite("restore command line", .timeLimit(.minutes(10)))
+@Suite("restore command line", .timeLimit(.minutes(30)))
 struct RestoreCLITests {
     @Test("on a terminal: 'n' cancels (exit 1) and changes nothing; 'y' restores")
     func promptAnswers() throws {

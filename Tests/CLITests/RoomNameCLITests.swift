@@ -4,7 +4,7 @@ import Testing
 
 /// Every command that takes a room refuses a bad name the same way, before touching anything:
 /// `RoomSettings.validateRoomName`'s message, the usage, exit 64.
-@Suite("room names on the command line", .timeLimit(.minutes(2)))
+@Suite("room names on the command line", .timeLimit(.minutes(30)))
 struct RoomNameCLITests {
     static let commands: [[String]] = [
         ["backup", "../etc", "/tmp"],

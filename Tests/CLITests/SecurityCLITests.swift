@@ -14,7 +14,7 @@ private final class Flag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
 }
 
-@Suite("security, command line", .timeLimit(.minutes(10)))
+@Suite("security, command line", .timeLimit(.minutes(30)))
 struct SecurityCLITests {
     @Test("the password is never on any command line, in the output or in the archive; archive and sidecar are 0600; planted links are not followed")
     func passwordAndFiles() throws {

@@ -87,7 +87,7 @@ private struct SyncFixture {
     }
 }
 
-@Suite("sync-offsite", .serialized, .timeLimit(.minutes(10)))
+@Suite("sync-offsite", .serialized, .timeLimit(.minutes(30)))
 struct SyncOffsiteTests {
     @Test("to a local directory: archives with sidecars, no partials; --dry-run, --include, --delete, --bwlimit do what they say")
     func local() throws {

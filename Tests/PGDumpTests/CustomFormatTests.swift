@@ -33,7 +33,7 @@ func memorySource(_ bytes: [UInt8], piece: Int = 1000) -> CustomArchiveDecoder.S
     }
 }
 
-@Suite("custom archive format", .timeLimit(.minutes(10)))
+@Suite("custom archive format", .timeLimit(.minutes(30)))
 struct CustomFormatTests {
     /// The 727-byte archive from the format doc, rebuilt with our encoder.
     func encodeDocExample() throws -> [UInt8] {

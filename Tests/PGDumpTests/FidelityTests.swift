@@ -85,7 +85,7 @@ func assertRoundTrips(_ source: TestDatabase, prefix: String, extra: ((TestDatab
     try check(fromStock, "stock pg_dump, our restore")
 }
 
-@Suite("schema and data fidelity", .timeLimit(.minutes(10)))
+@Suite("schema and data fidelity", .timeLimit(.minutes(30)))
 struct FidelityTests {
     @Test("the kitchen-sink fixture round-trips every way")
     func kitchenSink() throws {
@@ -117,7 +117,7 @@ struct FidelityTests {
     }
 }
 
-@Suite("database-level properties", .timeLimit(.minutes(10)))
+@Suite("database-level properties", .timeLimit(.minutes(30)))
 struct DatabasePropertiesTests {
     func properties(_ database: TestDatabase) throws -> String {
         try database.psql("""
@@ -161,7 +161,7 @@ struct DatabasePropertiesTests {
     }
 }
 
-@Suite("leaving objects out", .timeLimit(.minutes(10)))
+@Suite("leaving objects out", .timeLimit(.minutes(30)))
 struct ExclusionTests {
     @Test("--exclude-schema leaves a schema out with everything in it; --no-large-objects leaves large objects out")
     func excluded() throws {

@@ -40,7 +40,7 @@ private func readTOC(_ bytes: [UInt8]) throws -> [TOCEntry] {
     return try decoder.readTOC()
 }
 
-@Suite("malformed dump TOCs", .timeLimit(.minutes(10)))
+@Suite("malformed dump TOCs", .timeLimit(.minutes(30)))
 struct MalformedTOCTests {
     @Test("duplicate ids, dependency cycles and (in our archives) dependencies on missing ids are refused as corrupt")
     func refused() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// A table's rows spread over several connections (`RestoreOptions.jobs`), with small chunks so
 /// that tables of a few megabytes are cut many times.
-@Suite("restore engine: table data over several connections", .timeLimit(.minutes(10)))
+@Suite("restore engine: table data over several connections", .timeLimit(.minutes(30)))
 struct ParallelRestoreTests {
     static let schema = """
         CREATE TABLE events (

@@ -6,7 +6,7 @@ import Testing
 
 /// The "Defects found" part of the pg_dump parity issue: each fixture under Fixtures/parity holds
 /// one object our dump once broke or lost, and must round-trip every way (see `assertRoundTrips`).
-@Suite("pg_dump parity defects", .timeLimit(.minutes(10)))
+@Suite("pg_dump parity defects", .timeLimit(.minutes(30)))
 struct ParityFidelityTests {
     @Test("each parity fixture round-trips every way", arguments: [
         "zero-column-table",

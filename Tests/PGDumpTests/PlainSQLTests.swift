@@ -3,7 +3,7 @@ import PGDump
 import TestHarness
 import Testing
 
-@Suite("plain-SQL dumps", .timeLimit(.minutes(10)))
+@Suite("plain-SQL dumps", .timeLimit(.minutes(30)))
 struct PlainSQLTests {
     @Test("stock pg_dump's plain output of the kitchen sink restores equal, without psql")
     func kitchenSinkPlain() throws {

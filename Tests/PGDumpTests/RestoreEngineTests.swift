@@ -72,7 +72,7 @@ func schemaOnly(_ database: TestDatabase) throws -> String {
         .joined(separator: "\n")
 }
 
-@Suite("restore engine", .timeLimit(.minutes(10)))
+@Suite("restore engine", .timeLimit(.minutes(30)))
 struct RestoreEngineTests {
     @Test("our dump -> our restore: schema and data equal the source")
     func ourArchive() throws {
@@ -149,7 +149,7 @@ struct RestoreEngineTests {
     }
 }
 
-@Suite("restore engine: roles", .timeLimit(.minutes(10)))
+@Suite("restore engine: roles", .timeLimit(.minutes(30)))
 struct RestoreRolesTests {
     @Test("roles the target lacks stop the restore before it changes anything, unless told what to do")
     func missingRoles() throws {

@@ -14,7 +14,7 @@ private func roomHints() -> ConnectionSettings.Hints {
     return hints
 }
 
-@Suite("Connection failures", .timeLimit(.minutes(10)))
+@Suite("Connection failures", .timeLimit(.minutes(30)))
 struct ConnectErrorTests {
     @Test func nothingListeningIsConnectionRefused() throws {
         let port = try freeLoopbackPort()

@@ -3,7 +3,7 @@ import PGWire
 import TestHarness
 import Testing
 
-@Suite("COPY", .timeLimit(.minutes(10)))
+@Suite("COPY", .timeLimit(.minutes(30)))
 struct CopyTests {
     /// Creates `big(id, digest)` with `rows` rows, about 40 bytes of COPY text each.
     private func makeBigTable(_ c: Connection, rows: Int) throws {
@@ -111,7 +111,7 @@ struct CopyTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(30)))
     func terminatedBackendMidCopyOutIsAnErrorNotAHang() throws {
         try withDatabase("copy_out_kill") { db, c in
             try makeBigTable(c, rows: 1_000_000)

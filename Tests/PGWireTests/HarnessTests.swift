@@ -4,7 +4,7 @@ import TestHarness
 import Testing
 
 /// The harness itself: if these fail, every integration test's result is suspect.
-@Suite("Test harness", .timeLimit(.minutes(10)))
+@Suite("Test harness", .timeLimit(.minutes(30)))
 struct HarnessTests {
     @Test func runProcessCapturesOutputStatusAndStdin() throws {
         let result = try runProcess(

@@ -19,7 +19,7 @@ func pgError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourc
 
 struct BodyError: Error, Equatable { let tag: String }
 
-@Suite("Queries", .timeLimit(.minutes(10)))
+@Suite("Queries", .timeLimit(.minutes(30)))
 struct QueryTests {
     @Test func parametersRoundTripAllTypes() throws {
         try withDatabase("q_params") { _, c in

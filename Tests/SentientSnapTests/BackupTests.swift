@@ -6,7 +6,7 @@ import SentientSnap
 import TestHarness
 import Testing
 
-@Suite("backup", .timeLimit(.minutes(10)))
+@Suite("backup", .timeLimit(.minutes(30)))
 struct BackupTests {
     @Test("100,000 varied events: archive checks out and stock pg_restore rebuilds an equal database")
     func roundTripThroughStockPgRestore() throws {

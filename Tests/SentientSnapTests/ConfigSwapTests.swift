@@ -11,7 +11,7 @@ private func restoreStamp(_ date: Date) -> String {
     return formatter.string(from: date)
 }
 
-@Suite("restore: the config directory", .timeLimit(.minutes(10)))
+@Suite("restore: the config directory", .timeLimit(.minutes(30)))
 struct ConfigSwapTests {
     @Test("the config is extracted and checked before the staging restore and the database swap")
     func configBeforeSwap() throws {

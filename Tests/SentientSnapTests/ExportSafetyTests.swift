@@ -43,7 +43,7 @@ private func hostileDump(touching file: String) throws -> [UInt8] {
     return dump
 }
 
-@Suite("export: safe output", .timeLimit(.minutes(10)))
+@Suite("export: safe output", .timeLimit(.minutes(30)))
 struct ExportSafetyTests {
     @Test("export --sql starts with \\restrict KEY and ends with \\unrestrict KEY; archive names cannot inject psql meta-commands")
     func restrictAndSanitize() throws {

@@ -29,7 +29,7 @@ let hostileNamesSQL = #"""
     INSERT INTO public.bytes SELECT 4, '\x00', E'\x01\x02\x03\t\n\r\x0b\x0c\x1b\x7f\\\\.\\.';
     """#
 
-@Suite("hostile data", .timeLimit(.minutes(10)))
+@Suite("hostile data", .timeLimit(.minutes(30)))
 struct HostileDataTests {
     @Test("identifiers with quotes, spaces, unicode, reserved words in every object kind; every byte and UTF-8 range: round trip equal")
     func namesAndBytes() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Archives made by the old backup-room.sh (Fixtures/legacy, made by scripts/make-legacy-fixtures.sh
 /// with PostgreSQL 16's pg_dump and GNU tar) restore with the checks they allow.
-@Suite("archives from the old scripts", .timeLimit(.minutes(10)))
+@Suite("archives from the old scripts", .timeLimit(.minutes(30)))
 struct LegacyArchiveTests {
     static let customDump = "legacy/sentient-pharaohs-20240115-143022.tar.gz"
     static let plainSQL = "legacy/sentient-pharaohs-20240116-020000.tar.gz"

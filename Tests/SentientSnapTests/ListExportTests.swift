@@ -34,7 +34,7 @@ private func writeBigArchive(_ path: String, room: String, stamp: String, dumpBy
     try writer.finish()
 }
 
-@Suite("list, status and export", .timeLimit(.minutes(10)))
+@Suite("list, status and export", .timeLimit(.minutes(30)))
 struct ListExportTests {
     @Test("list reads only the head: a 64 MiB archive costs a few KiB; legacy archives are listed and marked")
     func headOnly() throws {

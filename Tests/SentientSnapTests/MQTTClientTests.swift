@@ -4,7 +4,7 @@ import SentientSnap
 import TestHarness
 import Testing
 
-@Suite("MQTT client", .timeLimit(.minutes(10)))
+@Suite("MQTT client", .timeLimit(.minutes(30)))
 struct MQTTClientTests {
     @Test("remaining length: every boundary round-trips; a fifth continuation byte is malformed")
     func remainingLength() {

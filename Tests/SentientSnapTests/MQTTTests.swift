@@ -54,7 +54,7 @@ func backupWithMQTT(_ fixture: RoomFixture, port: Int, configure: (inout BackupR
     return try BackupJob(request).run()
 }
 
-@Suite("MQTT retained state", .timeLimit(.minutes(10)))
+@Suite("MQTT retained state", .timeLimit(.minutes(30)))
 struct MQTTTests {
     @Test("1,000 retained messages (binary, 256+ KiB, unicode topics) survive backup and restore byte for byte")
     func roundTrip() throws {

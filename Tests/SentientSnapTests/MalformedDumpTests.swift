@@ -56,7 +56,7 @@ func writeArchive(_ path: String, dump: [UInt8]) throws {
     try writer.finish()
 }
 
-@Suite("malformed dumps in archives", .timeLimit(.minutes(10)))
+@Suite("malformed dumps in archives", .timeLimit(.minutes(30)))
 struct MalformedDumpTests {
     @Test("verify: duplicate dump ids, a dependency cycle or a dependency on a missing id is damage (65), named")
     func verifyRefuses() throws {

@@ -52,7 +52,7 @@ private func sendAll(_ fd: Int32, _ text: String) -> Bool {
     return bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
 }
 
-@Suite("MiniHTTP", .timeLimit(.minutes(10)))
+@Suite("MiniHTTP", .timeLimit(.minutes(30)))
 struct MiniHTTPTests {
     @Test("a chunked body decodes; a chunk size that does not fit, or runs past the data, is an error")
     func chunkSizes() throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// The helper-thread SHA-256 of the inspection gives the same digests as a plain one, for sizes
 /// around its 1 MiB buffers and odd update sizes, and is safe to drop half-way.
-@Suite("pipelined SHA-256", .timeLimit(.minutes(10)))
+@Suite("pipelined SHA-256", .timeLimit(.minutes(30)))
 struct PipelinedSHA256Tests {
     private func reference(_ bytes: [UInt8]) throws -> String {
         let path = NSTemporaryDirectory() + "pipelined-sha-\(UUID().uuidString)"

@@ -75,7 +75,7 @@ private func expectedKept(_ names: [String], _ policy: RetentionPolicy) -> Set<S
     return kept
 }
 
-@Suite("prune", .timeLimit(.minutes(10)))
+@Suite("prune", .timeLimit(.minutes(30)))
 struct PruneTests {
     /// 2024 daily at 02:00 for pharaohs; twice a day (02:00, 14:00) for clockwork.
     static let pharaohs = days(of: 2024).map { archiveName("pharaohs", $0.0, $0.1, $0.2) }

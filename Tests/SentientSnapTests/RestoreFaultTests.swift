@@ -60,7 +60,7 @@ private struct PrivateLiveRoom {
     }
 }
 
-@Suite("restore under faults", .timeLimit(.minutes(10)))
+@Suite("restore under faults", .timeLimit(.minutes(30)))
 struct RestoreFaultTests {
     @Test("private cluster: the server restarts during the staging restore: the live room is as before")
     func serverRestart() throws {

@@ -24,7 +24,7 @@ struct NoCreateDBRoom {
     }
 }
 
-@Suite("restore --in-place", .timeLimit(.minutes(10)))
+@Suite("restore --in-place", .timeLimit(.minutes(30)))
 struct RestoreInPlaceTests {
     @Test("a user without CREATEDB: the staging restore says CREATEDB, --in-place restores into the live database")
     func inPlaceWithoutCreateDB() throws {

@@ -134,7 +134,7 @@ struct PreRestoreRetentionTests {
     }
 }
 
-@Suite("restore: pre-restore databases, the room lock, undo, blocked databases", .timeLimit(.minutes(10)))
+@Suite("restore: pre-restore databases, the room lock, undo, blocked databases", .timeLimit(.minutes(30)))
 struct RestoreSafetyTests {
     @Test("restore A, then B to correct it: A's pre-restore database is kept; the plan and --dry-run name what a third would drop")
     func keepsEarlierPreRestore() throws {

@@ -52,7 +52,7 @@ func treeContents(_ root: String) throws -> [String: Data] {
     return out
 }
 
-@Suite("restore", .timeLimit(.minutes(10)))
+@Suite("restore", .timeLimit(.minutes(30)))
 struct RestoreTests {
     @Test("backup room A, restore as room B: database and config equal A's")
     func roundTripToAnotherRoom() throws {
@@ -297,7 +297,7 @@ final class ReadyServer: @unchecked Sendable {
     deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
 }
 
-@Suite("verify --restore-test", .timeLimit(.minutes(10)))
+@Suite("verify --restore-test", .timeLimit(.minutes(30)))
 struct RestoreTestTests {
     @Test("restores into a throwaway database, compares row counts, drops it")
     func restoreTest() throws {

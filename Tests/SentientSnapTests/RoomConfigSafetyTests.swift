@@ -15,7 +15,7 @@ private final class Outcome: @unchecked Sendable {
     var result: Result<BackupResult, Error>?
 }
 
-@Suite("room config: nothing read outside the room", .timeLimit(.minutes(10)))
+@Suite("room config: nothing read outside the room", .timeLimit(.minutes(30)))
 struct RoomConfigSafetyTests {
     @Test("git_commit: HEAD's ref may not climb out of .git, and only an object id is returned")
     func gitCommit() throws {

@@ -82,7 +82,7 @@ private var testServerIsLocal: Bool {
 
 /// Room control against a real Docker engine (`scripts/start-docker.sh`); skipped, saying so,
 /// when none can be used.
-@Suite("room control (Docker)", .timeLimit(.minutes(10)))
+@Suite("room control (Docker)", .timeLimit(.minutes(30)))
 struct RoomControlTests {
     @Test("DockerEngine: state, start and restart through the engine API",
           .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
