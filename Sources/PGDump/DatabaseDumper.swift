@@ -144,7 +144,7 @@ public final class DatabaseDumper {
 
         var schema = SchemaReader(connection: connection, options: options)
         try schema.read()
-        var (entries, tables) = assignDumpIds(sortObjects(schema.objects))
+        var (entries, tables) = assignDumpIds(sortObjects(schema.objects) + schema.trailingObjects)
         if options.noOwner {
             for i in entries.indices { entries[i].owner = nil }
         }

@@ -14,6 +14,9 @@ struct SchemaReader {
     var alias: [ObjectKey: ObjectKey] = [:]
     /// Large objects whose content goes into the BLOBS block.
     var largeObjects: [UInt32] = []
+    /// Lone ACL entries for objects the dump does not create (see readSystemPrivileges):
+    /// they go after everything else, as they depend on nothing in the dump.
+    var trailingObjects: [DumpObject] = []
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -141,6 +144,7 @@ struct SchemaReader {
         try readSubscriptions()
         try readEventTriggers()
         try readDefaultPrivileges()
+        try readSystemPrivileges()
         largeObjects = try readLargeObjects()
         try readDependencies()
         routeIOFunctionsThroughShellTypes()
