@@ -51,7 +51,7 @@ enum ExitStatus {
         case let error as DumpError:
             switch error.code {
             case .corrupt, .truncated, .unsupported: return damagedArchive
-            case .unsupportedObject, .concurrentChange, .missingRoles: return failure
+            case .unsupportedObject, .concurrentChange, .missingRoles, .missingTablespaces: return failure
             }
         default:
             return failure
