@@ -25,6 +25,8 @@ public struct DumpOptions: Sendable {
     public var noComments = false
     /// Leave security labels out instead of refusing them (pg_dump --no-security-labels).
     public var noSecurityLabels = false
+    /// Put every relation in the database's default tablespace (pg_dump --no-tablespaces).
+    public var noTablespaces = false
     public init() {}
 
     /// What these options leave out of the dump, in words, for the manifest (empty when nothing).
@@ -35,6 +37,7 @@ public struct DumpOptions: Sendable {
         if noSubscriptions { out.append("subscriptions") }
         if noComments { out.append("comments") }
         if noSecurityLabels { out.append("security labels") }
+        if noTablespaces { out.append("tablespaces") }
         return out
     }
 }
@@ -138,13 +141,13 @@ public final class DatabaseDumper {
             let more = unsupported.count > 25 ? "\n  ... and \(unsupported.count - 25) more" : ""
             throw DumpError(
                 .unsupportedObject,
-                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, security labels with --no-security-labels; tablespaces and changed privileges on system objects must be removed from the database first.",
+                "the database holds \(unsupported.count) object(s) this version of sentient-snap cannot back up faithfully, so no backup was written:\n\(shown)\(more)\nLeave out a schema and everything in it with --exclude-schema NAME, security labels with --no-security-labels.",
                 object: unsupported.first)
         }
 
         var schema = SchemaReader(connection: connection, options: options)
         try schema.read()
-        var (entries, tables) = assignDumpIds(sortObjects(schema.objects))
+        var (entries, tables) = assignDumpIds(sortObjects(schema.objects) + schema.trailingObjects)
         if options.noOwner {
             for i in entries.indices { entries[i].owner = nil }
         }

@@ -49,8 +49,9 @@ extension SchemaReader {
     /// pg_dump's buildACLCommands writes them: a REVOKE for each item of the base missing from
     /// the ACL, then a GRANT for each item of the ACL missing from the base, "ALL" when an
     /// item holds every privilege of the kind, and the grantor's session around a grant it
-    /// made when it is not the owner. `name` is empty for default privileges.
-    func pgDumpACLCommands(acl: String, base: String, type: String, name: String, owner: String, prefix: String = "") throws -> String {
+    /// made when it is not the owner. `name` is empty for default privileges; `column` names a
+    /// column of table `name` ("SELECT(col)", "ALL(col)").
+    func pgDumpACLCommands(acl: String, base: String, type: String, name: String, owner: String, prefix: String = "", column: String? = nil) throws -> String {
         let items = try rows("""
             SELECT x.src, x.n, x.item::text AS item,
                    CASE WHEN a.grantor = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(a.grantor) END AS grantor,
@@ -81,9 +82,12 @@ extension SchemaReader {
             return list
         }
         let current = collect("acl"), initial = collect("base")
-        let order = Self.privilegeOrder(type, serverVersion: connection.serverVersionNumber)
+        let order = column == nil
+            ? Self.privilegeOrder(type, serverVersion: connection.serverVersionNumber)
+            : ["SELECT", "INSERT", "REFERENCES", "UPDATE"]
+        let suffix = column.map { "(\($0))" } ?? ""
         func words(_ set: Set<String>, all: Bool) -> String {
-            all ? "ALL" : order.filter { set.contains($0) }.joined(separator: ",")
+            all ? "ALL" + suffix : order.filter { set.contains($0) }.map { $0 + suffix }.joined(separator: ",")
         }
         // "ON TABLES  TO": pg_dump 15 leaves the empty name's two spaces; 16 and later one.
         let on = name.isEmpty ? "ON \(type) " + (connection.serverVersionNumber < 160000 ? " " : "") : "ON \(type) \(name) "

@@ -13,6 +13,8 @@ public struct DumpError: Error, CustomStringConvertible, Sendable {
         case concurrentChange
         /// The target server lacks roles that own or are granted objects in the dump.
         case missingRoles
+        /// The target server lacks tablespaces the dump stores tables or indexes in.
+        case missingTablespaces
     }
 
     public var code: Code

@@ -23,6 +23,8 @@ public struct RestoreOptions: Sendable {
     /// as earthdistance's ll_to_earth under an empty search_path) is reported and left out,
     /// with what depends on it, instead of stopping the restore. Other items still stop it.
     public var allowIndexFailures = false
+    /// Ignore the dump's tablespaces: everything goes to the database's default (pg_restore --no-tablespaces).
+    public var noTablespaces = false
     public init() {}
 }
 
@@ -77,6 +79,7 @@ public final class RestoreEngine {
 
         let connection = try Connection(target)
         try checkRoles(entries, on: connection)
+        try checkTablespaces(entries, on: connection)
         let preamble = try Self.preamble(entries: entries, serverVersion: connection.serverVersionNumber)
         try connection.execute(preamble)
         // The dumped database's own comment, settings and grants, applied to this one.
@@ -260,6 +263,7 @@ public final class RestoreEngine {
     /// Runs an entry's SQL and the ALTER OWNER pg_restore would emit after it.
     private func run(_ entry: TOCEntry, on connection: Connection) throws {
         var sql = entry.defn ?? ""
+        if let set = Self.tablespaceStatement(entry, noTablespaces: options.noTablespaces), !sql.isEmpty { sql = set + "\n" + sql }
         if !options.noOwner, let owner = Self.ownerStatement(entry) { sql += "\n" + owner }
         guard !sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         do {

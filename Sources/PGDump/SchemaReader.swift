@@ -14,6 +14,9 @@ struct SchemaReader {
     var alias: [ObjectKey: ObjectKey] = [:]
     /// Large objects whose content goes into the BLOBS block.
     var largeObjects: [UInt32] = []
+    /// Lone ACL entries for objects the dump does not create (see readSystemPrivileges):
+    /// they go after everything else, as they depend on nothing in the dump.
+    var trailingObjects: [DumpObject] = []
     private var encoding = "UTF8"
 
     init(connection: Connection, options: DumpOptions) {
@@ -141,6 +144,7 @@ struct SchemaReader {
         try readSubscriptions()
         try readEventTriggers()
         try readDefaultPrivileges()
+        try readSystemPrivileges()
         largeObjects = try readLargeObjects()
         try readDependencies()
         routeIOFunctionsThroughShellTypes()
@@ -542,7 +546,8 @@ struct SchemaReader {
                     WHERE ft.ftrelid = c.oid) AS foreign_server,
                    (SELECT \(foreignOptionsSQL("ft.ftoptions")) FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS foreign_options,
                    CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype,
-                   (SELECT a.amname FROM pg_catalog.pg_am a WHERE a.oid = c.relam) AS amname
+                   (SELECT a.amname FROM pg_catalog.pg_am a WHERE a.oid = c.relam) AS amname,
+                   \(Self.tablespaceName("c.reltablespace")) AS tablespace
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND \(userNamespaceFilter)
               AND \(notExtensionMember("pg_catalog.pg_class", "c.oid"))
@@ -584,7 +589,7 @@ struct SchemaReader {
                     column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
                 }
                 if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
-                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? row["amname"] ?? "heap" : nil)]
+                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? tablespaceField(row["tablespace"]) : nil, tableAM: materialized ? row["amname"] ?? "heap" : nil)]
                 entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
                 if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
                 entries += try columnACLs(columns[oid] ?? [], q: q, name: name, schema: schema, owner: owner)
@@ -679,7 +684,7 @@ struct SchemaReader {
             if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
             if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
             if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: (foreign || row["relkind"] == "p") ? nil : row["amname"] ?? "heap")]
+            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : tablespaceField(row["tablespace"]), tableAM: (foreign || row["relkind"] == "p") ? nil : row["amname"] ?? "heap")]
             entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: desc)
             for check in checks where check["conrelid"] == oid {
                 if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }
@@ -880,7 +885,8 @@ struct SchemaReader {
                    pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment, c.relkind, co.conparentid, co.conislocal, c.relispartition,
                    co.conindid, (SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS clustered,
                    (SELECT i.indisreplident FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid) AS replident,
-                   (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex
+                   (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS qindex,
+                   (SELECT \(Self.tablespaceName("ic.reltablespace")) FROM pg_catalog.pg_class ic WHERE ic.oid = co.conindid) AS tablespace
             FROM pg_catalog.pg_constraint co
             JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND \(userNamespaceFilter)
@@ -909,7 +915,7 @@ struct SchemaReader {
             if type != "f", row["replident"] == "t", let index = row["qindex"] { defn += "\nALTER TABLE ONLY \(q) REPLICA IDENTITY USING INDEX \(index);\n" }
             var entries = [Self.entry(
                 "\(table) \(name)", desc, .postData, defn: defn, drop: "ALTER TABLE ONLY \(q) DROP CONSTRAINT \(qname);\n",
-                namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? "" : nil)]
+                namespace: schema, owner: owner, tableOID: "2606", oid: row["oid"] ?? "0", tablespace: desc == "CONSTRAINT" ? tablespaceField(row["tablespace"]) : nil)]
             if let c = comment(row["comment"], target: "CONSTRAINT \(qname) ON \(q)", tag: "CONSTRAINT \(name) ON \(table)", namespace: schema, owner: owner) { entries.append(c) }
             var object = DumpObject(key: Self.key(CatalogID.pgConstraint, row["oid"]), kind: kind, sortName: "\(schema).\(table).\(name)", entries: entries)
             object.dependencies = [Self.key(CatalogID.pgClass, row["conrelid"])]
@@ -931,7 +937,8 @@ struct SchemaReader {
                     WHERE h.inhrelid = i.indexrelid) AS parent_index,
                    (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) AS parent_oid,
                    (SELECT pg_catalog.string_agg(format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s;', pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname), a.attnum, a.attstattarget), E'\\n')
-                    FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND COALESCE(a.attstattarget, -1) >= 0) AS stats
+                    FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND COALESCE(a.attstattarget, -1) >= 0) AS stats,
+                   \(Self.tablespaceName("ic.reltablespace")) AS tablespace
             FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
             JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
@@ -947,7 +954,7 @@ struct SchemaReader {
                 if row["indisclustered"] == "t" { defn += "\nALTER TABLE \(try row.get("qtable", as: String.self)) CLUSTER ON \(quoteIdentifier(name));\n" }
                 if let stats = row["stats"] { defn += "\n\(stats)\n" }
                 if row["indisreplident"] == "t" { defn += "\nALTER TABLE ONLY \(try row.get("qtable", as: String.self)) REPLICA IDENTITY USING INDEX \(try row.get("qname", as: String.self));\n" }
-                var entries = [Self.entry(name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: row["indexrelid"] ?? "0", tablespace: "")]
+                var entries = [Self.entry(name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: row["indexrelid"] ?? "0", tablespace: tablespaceField(row["tablespace"]))]
                 if let c = comment(row["comment"], target: "INDEX \(q)", tag: "INDEX \(name)", namespace: schema, owner: owner) { entries.append(c) }
                 var object = DumpObject(key: indexKey, kind: .index, sortName: "\(schema).\(name)", entries: entries)
                 object.dependencies = [Self.key(CatalogID.pgClass, row["indrelid"])]

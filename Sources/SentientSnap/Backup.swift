@@ -29,6 +29,8 @@ public struct BackupRequest: Sendable {
     public var noSubscriptions = false
     public var noComments = false
     public var noSecurityLabels = false
+    /// Put every table and index in the database's default tablespace on restore (--no-tablespaces).
+    public var noTablespaces = false
     /// The time the archive is named after (local time).
     public var now = Date()
     /// Capture the broker's retained messages into `mqtt/retained.json` (`--no-mqtt` turns it off).
@@ -138,6 +140,7 @@ public final class BackupJob {
         dumpOptions.noSubscriptions = request.noSubscriptions
         dumpOptions.noComments = request.noComments
         dumpOptions.noSecurityLabels = request.noSecurityLabels
+        dumpOptions.noTablespaces = request.noTablespaces
         dumpOptions.dumperVersion = "sentient-snap \(SentientSnapVersion.current)"
         let dumper = DatabaseDumper(connection: connection, options: dumpOptions)
         defer { dumper.abort() }

@@ -39,7 +39,7 @@ extension SnapError {
         case let error as DumpError:
             switch error.code {
             case .corrupt, .truncated, .unsupported: return .damagedArchive
-            case .unsupportedObject, .concurrentChange, .missingRoles: return .failure
+            case .unsupportedObject, .concurrentChange, .missingRoles, .missingTablespaces: return .failure
             }
         case let error as MQTTError:
             switch error.code {

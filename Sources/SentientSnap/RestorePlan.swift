@@ -24,6 +24,8 @@ public struct RestoreRequest: Sendable {
     /// Indexes the target cannot build are reported (the result's `attention`, exit 75) and
     /// left out, instead of stopping the restore (`--allow-index-failures`).
     public var allowIndexFailures = false
+    /// Ignore the archive's tablespaces: everything goes to the database's default (`--no-tablespaces`).
+    public var noTablespaces = false
     public var now = Date()
     /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
     public var restoreMQTT = true

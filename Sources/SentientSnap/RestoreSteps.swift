@@ -81,6 +81,7 @@ extension RestoreJob {
             options.noACL = request.noACL
             options.createRoles = request.createRoles
             options.allowIndexFailures = request.allowIndexFailures
+            options.noTablespaces = request.noTablespaces
             let stats = try ArchiveDatabase.load(
                 archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
                 options: options) { [events] progress in events(.progress(progress)) }

@@ -33,6 +33,7 @@ struct ParityFidelityTests {
         "languages",
         "text-search-parsers",
         "base-types",
+        "system-privileges",
     ])
     func roundTrip(_ fixture: String) throws {
         let prefix = "par_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
@@ -52,6 +53,7 @@ struct ParityFidelityTests {
         ("languages", ["PROCEDURAL LANGUAGE", "TRANSFORM"], ["LANGUAGE ", "TRANSFORM "]),
         ("text-search-parsers", ["TEXT SEARCH PARSER", "TEXT SEARCH TEMPLATE"], ["TEXT SEARCH PARSER ", "TEXT SEARCH TEMPLATE "]),
         ("base-types", ["SHELL TYPE", "TYPE"], ["TYPE "]),
+        ("system-privileges", [], ["SCHEMA ", "LANGUAGE ", "FUNCTION ", "TYPE ", "TABLE ", "COLUMN "]),
     ])
     func writtenAsStock(_ fixture: String, _ descs: [String], _ tagPrefixes: [String]) throws {
         let prefix = "stk_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)

@@ -56,7 +56,7 @@ struct ErrorSpineTests {
     func dumpErrors() {
         let expected: [(DumpError.Code, SnapError.Code)] = [
             (.corrupt, .damagedArchive), (.truncated, .damagedArchive), (.unsupported, .damagedArchive),
-            (.unsupportedObject, .failure), (.concurrentChange, .failure), (.missingRoles, .failure),
+            (.unsupportedObject, .failure), (.concurrentChange, .failure), (.missingRoles, .failure), (.missingTablespaces, .failure),
         ]
         for (code, snap) in expected {
             #expect(SnapError.classify(DumpError(code, "m")) == snap, "\(code)")

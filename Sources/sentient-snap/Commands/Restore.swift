@@ -94,6 +94,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("allow-index-failures"), help: "Restore without an index the server cannot build, name it and exit 75, instead of stopping with nothing changed.")
     var allowIndexFailures = false
 
+    @Flag(name: .customLong("no-tablespaces"), help: "Ignore the archive's tablespaces: every table and index goes to the database's default tablespace.")
+    var noTablespaces = false
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -128,6 +131,7 @@ struct Restore: ParsableCommand {
             request.noACL = noACL
             request.createRoles = createRoles
             request.allowIndexFailures = allowIndexFailures
+            request.noTablespaces = noTablespaces
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore

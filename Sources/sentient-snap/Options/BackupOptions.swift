@@ -47,6 +47,9 @@ struct BackupOptions: ParsableArguments {
     @Flag(name: .customLong("no-security-labels"), help: "Leave security labels out of the dump instead of refusing them.")
     var noSecurityLabels = false
 
+    @Flag(name: .customLong("no-tablespaces"), help: "Leave tablespaces out of the dump: a restore puts every table and index in the database's default tablespace.")
+    var noTablespaces = false
+
     @Flag(name: .customLong("no-mqtt"), help: "Do not back up the MQTT broker's retained messages.")
     var noMQTT = false
 
@@ -88,6 +91,7 @@ struct BackupOptions: ParsableArguments {
         request.noSubscriptions = noSubscriptions
         request.noComments = noComments
         request.noSecurityLabels = noSecurityLabels
+        request.noTablespaces = noTablespaces
         request.includeMQTT = !noMQTT
         request.requireMQTT = requireMQTT
         request.mqttLimits.settle = mqttSettle
