@@ -192,6 +192,13 @@ func assignDumpIds(_ objects: [DumpObject]) -> ([TOCEntry], [PlannedTable]) {
                 }
             } else {
                 entry.dependencies = [entries[0].dumpId]
+                // A column's grants come after the table's: the table's ACL starts with REVOKE ALL,
+                // which also takes column privileges away (pg_dump's column ACLs depend on the
+                // table's ACL entry the same way; pg_restore -j may otherwise run them first).
+                if entry.desc == "ACL", entry.tag.hasPrefix("COLUMN "),
+                   let tableACL = entries[..<i].first(where: { $0.desc == "ACL" && !$0.tag.hasPrefix("COLUMN ") }) {
+                    entry.dependencies.append(tableACL.dumpId)
+                }
             }
             toc.append(entry)
         }

@@ -59,6 +59,21 @@ struct ExtensionFidelityTests {
             """)
         let bytes = try dumpWithOurDumper(source)
 
+        // Newer releases qualify the names in ll_to_earth's body (PostgreSQL 17 and 18 here):
+        // there the index builds under the empty search_path, and nothing fails to report.
+        let probe = try server.createDatabase(prefix: "ext_earth_probe")
+        try probe.psql("CREATE EXTENSION cube; CREATE EXTENSION earthdistance; CREATE TABLE p (lat float8, lon float8)")
+        let fixedUpstream = (try? probe.psql("SET search_path = ''; CREATE INDEX ON public.p USING gist (public.ll_to_earth(lat, lon))")) != nil
+        if fixedUpstream {
+            let target = try server.createDatabase(prefix: "ext_earth_fixed")
+            var options = RestoreOptions()
+            options.allowIndexFailures = true
+            let stats = try RestoreEngine(target: target.settings, options: options).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+            #expect(stats.failedIndexes.isEmpty, "\(stats.failedIndexes)")
+            #expect(try target.psql("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'places'") == "places_earth,places_lat,places_pkey")
+            return
+        }
+
         let stopped = try server.createDatabase(prefix: "ext_earth_stop")
         let error = #expect(throws: RestoreError.self) {
             _ = try RestoreEngine(target: stopped.settings).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))

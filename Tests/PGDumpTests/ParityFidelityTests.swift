@@ -210,6 +210,25 @@ struct ParityFidelityTests {
         #expect(restore.status == 0, "stock pg_restore of our dump: \(restore.stderr)")
         #expect(try viaStock.psql(rows) == "1 the extension's own, 200 the room's, 300 also the room's | 1,200 | 42")
     }
+
+    /// A table's ACL entry starts with REVOKE ALL, which also takes away column privileges:
+    /// stock `pg_restore -j2` once ran a foreign table's column GRANT first and lost it.
+    @Test("a column's ACL entry depends on its table's ACL entry, as pg_dump's do")
+    func columnACLAfterTableACL() throws {
+        let server = try TestPostgres.shared()
+        let source = try server.createDatabase(prefix: "par_colacl")
+        try source.psql("""
+            CREATE TABLE scores (id int, player text);
+            GRANT SELECT ON scores TO PUBLIC;
+            GRANT UPDATE (player) ON scores TO PUBLIC;
+            """)
+        let decoder = CustomArchiveDecoder(source: memorySource(try dumpWithOurDumper(source)))
+        _ = try decoder.readHeader()
+        let toc = try decoder.readTOC()
+        let table = try #require(toc.first { $0.desc == "ACL" && $0.tag == "TABLE scores" })
+        let column = try #require(toc.first { $0.desc == "ACL" && $0.tag == "COLUMN scores.player" })
+        #expect(column.dependencies.contains(table.dumpId), "\(column.dependencies) lacks \(table.dumpId)")
+    }
 }
 
 /// A stock `pg_dump -Fc` of the database.
