@@ -58,6 +58,9 @@ struct ParityFidelityTests {
     func writtenAsStock(_ fixture: String, _ descs: [String], _ tagPrefixes: [String]) throws {
         let prefix = "stk_" + fixture.replacingOccurrences(of: "-", with: "_").prefix(12)
         let source = try loadFixture(["parity/\(fixture).sql"], prefix: String(prefix))
+        // pg_dump 17 and later group large objects into BLOB METADATA entries (archive 1.16);
+        // ours keeps the 1.14 shape of 15 and 16, which pg_restore 15-18 read (the round trip).
+        if fixture == "large-objects" && source.server.serverVersionNumber >= 170000 { return }
         let ours = try entryLines(dumpWithOurDumper(source), descs: Set(descs), tagPrefixes: tagPrefixes)
         let stock = try entryLines(stockDump(source), descs: Set(descs), tagPrefixes: tagPrefixes)
         #expect(!ours.isEmpty)
@@ -67,7 +70,16 @@ struct ParityFidelityTests {
     @Test("large objects (over 3 MiB, empty, owned by another role, granted, commented) round-trip every way")
     func largeObjects() throws {
         let source = try loadFixture(["parity/large-objects.sql"], prefix: "par_lo")
-        try assertRoundTrips(source, prefix: "par_lo") { database in
+        // Our restore refuses pg_dump 17+'s BLOB METADATA by name (pg_restore reads it).
+        let groupedByStock = source.server.serverVersionNumber >= 170000
+        if groupedByStock {
+            let target = try source.server.createDatabase(prefix: "par_lo_17")
+            let error = #expect(throws: DumpError.self) {
+                _ = try RestoreEngine(target: target.settings).restore(from: CustomArchiveDecoder(source: memorySource(try stockDump(source))))
+            }
+            #expect(error?.code == .unsupported && error?.message.contains("BLOB METADATA") == true, "\(String(describing: error))")
+        }
+        try assertRoundTrips(source, prefix: "par_lo", stockToOurs: !groupedByStock) { database in
             try database.psql("""
                 SELECT string_agg(format('%s %s %s %s %s %s', l.oid, pg_catalog.length(pg_catalog.lo_get(l.oid)), pg_catalog.md5(pg_catalog.lo_get(l.oid)),
                                          pg_catalog.pg_get_userbyid(l.lomowner), coalesce(l.lomacl::text, '-'),
@@ -148,8 +160,16 @@ struct ParityFidelityTests {
         #expect(try entry("COMMENT", "PUBLICATION pub_empty").dependencies == [try entry("PUBLICATION", "pub_empty").dumpId])
         let subscription = try entry("SUBSCRIPTION", "Sub Options")
         #expect(subscription.section == .postData)
-        #expect(subscription.defn == "CREATE SUBSCRIPTION \"Sub Options\" CONNECTION 'dbname=''snap nowhere'' application_name=snap' PUBLICATION pub_one, \"Pub Two\" WITH (connect = false, slot_name = NONE, binary = true, streaming = on, two_phase = on, disable_on_error = true, synchronous_commit = local);\n")
-        #expect(try entry("SUBSCRIPTION", "sub_slot").defn == "CREATE SUBSCRIPTION sub_slot CONNECTION 'dbname=snap_nowhere' PUBLICATION pub_one WITH (connect = false, slot_name = 'other_slot');\n")
+        // Each server version's pg_dump writes its own option set (18 adds streaming's new
+        // default, for one): compared with the stock pg_dump of the same server.
+        let stockDecoder = CustomArchiveDecoder(source: memorySource(try stockDump(source)))
+        _ = try stockDecoder.readHeader()
+        let stockTOC = try stockDecoder.readTOC()
+        for tag in ["Sub Options", "sub_slot"] {
+            let stock = try #require(stockTOC.first { $0.desc == "SUBSCRIPTION" && $0.tag == tag }, "stock SUBSCRIPTION \(tag)")
+            #expect(try entry("SUBSCRIPTION", tag).defn == stock.defn, "SUBSCRIPTION \(tag)")
+        }
+        #expect(subscription.defn?.contains("WITH (connect = false, slot_name = NONE, binary = true, streaming = on, two_phase = on, disable_on_error = true") == true, "\(subscription.defn ?? "")")
         let trigger = try entry("EVENT TRIGGER", "Evt Tags")
         #expect(trigger.section == .postData)
         #expect(trigger.defn == "CREATE EVENT TRIGGER \"Evt Tags\" ON ddl_command_end\n         WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'DROP TABLE')\n   EXECUTE FUNCTION evt.on_ddl();\n")

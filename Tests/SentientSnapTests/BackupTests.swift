@@ -214,7 +214,9 @@ struct BackupTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: strictDir).isEmpty)
     }
 
-    @Test("an expression index on events whose SQL function calls another by its bare name: the backup succeeds (pg_dump does), the identity check says it could not run")
+    @Test("an expression index on events whose SQL function calls another by its bare name: the backup succeeds (pg_dump does), the identity check says it could not run",
+          .enabled(if: try TestPostgres.shared().serverVersionNumber < 170000,
+                   "PostgreSQL 17 and later run index expressions with a safe search_path, so such an index cannot be created"))
     func identityCheckCannotPlan() throws {
         let fixture = try RoomFixture(events: 20, prefix: "bk_idplan")
         // Planning any query on events inlines the index expression under the dump's empty
