@@ -3,8 +3,8 @@ import PGWire
 // Columns of relations and their defaults.
 
 extension SchemaReader {
-    func readColumns(_ oids: [String]) throws -> [String: [Row]] {
-        var byTable: [String: [Row]] = [:]
+    func readColumns(_ oids: [String]) throws -> [String: [ColumnRow]] {
+        var byTable: [String: [ColumnRow]] = [:]
         for row in try rows("""
             SELECT a.attrelid, a.attname, pg_catalog.quote_ident(a.attname) AS q,
                    pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attislocal,
@@ -45,7 +45,8 @@ extension SchemaReader {
             ORDER BY a.attrelid, a.attnum
             """, ["{" + oids.joined(separator: ",") + "}"])
         {
-            byTable[row["attrelid"] ?? "", default: []].append(row)
+            let column = try ColumnRow(row)
+            byTable[column.tableOID, default: []].append(column)
         }
         return byTable
     }

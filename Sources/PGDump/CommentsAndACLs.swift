@@ -55,23 +55,25 @@ extension SchemaReader {
         return Self.entry(tag, "ACL", .none, defn: sql, namespace: namespace, owner: owner)
     }
 
-    func columnCommentsAndACLs(_ row: Row, columns: [Row], schema: String, q: String, name: String, owner: String, kindWord: String) -> [TOCEntry] {
+    /// The relation's comment and its columns' comments.
+    func columnCommentsAndACLs(_ relation: RelationRow, columns: [ColumnRow], kindWord: String) -> [TOCEntry] {
+        let schema = relation.schema, q = relation.q, name = relation.name, owner = relation.owner
         var entries: [TOCEntry] = []
-        if let c = comment(row["comment"], target: "\(kindWord) \(q)", tag: "\(kindWord) \(name)", namespace: schema, owner: owner) { entries.append(c) }
+        if let c = comment(relation.comment, target: "\(kindWord) \(q)", tag: "\(kindWord) \(name)", namespace: schema, owner: owner) { entries.append(c) }
         for column in columns {
-            if let text = column["comment"], let qname = column["q"], let cname = column["attname"],
-               let c = comment(text, target: "COLUMN \(q).\(qname)", tag: "COLUMN \(name).\(cname)", namespace: schema, owner: owner) {
+            if let text = column.comment,
+               let c = comment(text, target: "COLUMN \(q).\(column.q)", tag: "COLUMN \(name).\(column.name)", namespace: schema, owner: owner) {
                 entries.append(c)
             }
         }
         return entries
     }
 
-    func columnACLs(_ columns: [Row], q: String, name: String, schema: String, owner: String) throws -> [TOCEntry] {
+    func columnACLs(_ columns: [ColumnRow], q: String, name: String, schema: String, owner: String) throws -> [TOCEntry] {
         var entries: [TOCEntry] = []
         for column in columns {
-            guard let acl = column["attacl"], let qname = column["q"], let cname = column["attname"] else { continue }
-            if let entry = try aclEntry(acl, kind: "TABLE", target: q, tag: "COLUMN \(name).\(cname)", namespace: schema, owner: owner, column: qname) {
+            guard let acl = column.acl else { continue }
+            if let entry = try aclEntry(acl, kind: "TABLE", target: q, tag: "COLUMN \(name).\(column.name)", namespace: schema, owner: owner, column: column.q) {
                 entries.append(entry)
             }
         }

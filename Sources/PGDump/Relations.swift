@@ -31,8 +31,9 @@ extension SchemaReader {
                               AND d.objid = c.oid AND d.objsubid = 0 AND d.refobjid <> c.oid AND d.deptype = 'i')
             ORDER BY n.nspname, c.relname
             """)
-        let tableOIDs = relations.filter { ["r", "p", "f"].contains($0["relkind"]) }.compactMap { $0["oid"] }
-        let columns = try readColumns(tableOIDs + relations.filter { ["v", "m"].contains($0["relkind"]) }.compactMap { $0["oid"] })
+        let relationRows = try relations.map(RelationRow.init)
+        let tableOIDs = relationRows.filter { ["r", "p", "f"].contains($0.relkind) }.map(\.oid)
+        let columns = try readColumns(tableOIDs + relationRows.filter { ["v", "m"].contains($0.relkind) }.map(\.oid))
         let checks = try rows("""
             SELECT co.conrelid, pg_catalog.quote_ident(co.conname) AS q, pg_catalog.pg_get_constraintdef(co.oid) AS def, co.conname,
                    pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment
@@ -40,150 +41,43 @@ extension SchemaReader {
             WHERE co.conrelid = ANY($1::pg_catalog.oid[]) AND co.contype = 'c' AND co.convalidated
               AND (co.conislocal OR EXISTS (SELECT 1 FROM pg_catalog.pg_class pc WHERE pc.oid = co.conrelid AND pc.relispartition))
             ORDER BY co.conname
-            """, ["{" + tableOIDs.joined(separator: ",") + "}"])
+            """, ["{" + tableOIDs.joined(separator: ",") + "}"]).map(CheckRow.init)
 
-        for row in relations {
-            let oid = row["oid"] ?? "0"
-            let name: String = try row.get("relname"), schema: String = try row.get("nspname"), q: String = try row.get("q")
-            let owner: String = try row.get("owner")
-            let key = Self.key(CatalogID.pgClass, oid)
-            switch row["relkind"] {
+        for relation in relationRows {
+            let oid = relation.oid, name = relation.name, schema = relation.schema, q = relation.q, owner = relation.owner
+            let key = relation.key
+            let cols = columns[oid] ?? []
+            switch relation.relkind {
             case "S":
-                try readSequence(row, name: name, schema: schema, q: q, owner: owner)
+                try readSequence(relation)
                 continue
             case "v", "m":
-                let materialized = row["relkind"] == "m"
-                let desc = materialized ? "MATERIALIZED VIEW" : "VIEW"
-                var defn = "CREATE \(desc) \(q)"
-                if let options = row["options"], !options.isEmpty { defn += " WITH (\(options))" }
-                var body = (try row.get("viewdef", as: String.self)).trimmingCharacters(in: .whitespacesAndNewlines)
-                if body.hasSuffix(";") { body.removeLast() }
-                defn += " AS\n \(body)"
-                defn += materialized ? "\n  WITH NO DATA;\n" : ";\n"
-                // Per-column compression, as pg_dump writes it for materialized views too.
-                let compressed = (columns[oid] ?? []).compactMap { column in
-                    column["compression"].map { "ALTER TABLE ONLY \(q) ALTER COLUMN \(column["q"] ?? "") SET COMPRESSION \($0);" }
-                }
-                if !compressed.isEmpty { defn += "\n" + compressed.joined(separator: "\n") + "\n" }
-                var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: materialized ? "" : nil, tableAM: materialized ? row["amname"] ?? "heap" : nil)]
-                entries += columnCommentsAndACLs(row, columns: columns[oid] ?? [], schema: schema, q: q, name: name, owner: owner, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
-                if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
-                entries += try columnACLs(columns[oid] ?? [], q: q, name: name, schema: schema, owner: owner)
+                let materialized = relation.relkind == "m"
+                var entries = [Self.viewEntry(relation, columns: cols)]
+                entries += columnCommentsAndACLs(relation, columns: cols, kindWord: materialized ? "MATERIALIZED VIEW" : "VIEW")
+                if let acl = try aclEntry(relation.acl, kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
+                entries += try columnACLs(cols, q: q, name: name, schema: schema, owner: owner)
                 var object = DumpObject(key: key, kind: .view, sortName: "\(schema).\(name)", entries: entries)
                 object.postponable = true
                 add(object)
-                if materialized && row["relispopulated"] == "t" {
-                    var data = DumpObject(
-                        key: ObjectKey(catalog: 1, oid: key.oid), kind: .materializedViewData, sortName: "\(schema).\(name)",
-                        entries: [Self.entry(name, "MATERIALIZED VIEW DATA", .postData, defn: "REFRESH MATERIALIZED VIEW \(q);\n", namespace: schema, owner: owner, oid: oid)])
-                    data.dependencies = [key]
-                    add(data)
-                }
+                if let data = Self.materializedViewData(relation) { add(data) }
                 continue
             default:
                 break
             }
             // Tables, partitioned tables, partitions, inheritance children.
-            let cols = columns[oid] ?? []
-            let partition = row["relispartition"] == "t"
-            let foreign = row["relkind"] == "f"
-            let desc = foreign ? "FOREIGN TABLE" : "TABLE"
-            var defn = "CREATE \(row["relpersistence"] == "u" ? "UNLOGGED " : "")\(desc) \(q) "
-            // A typed table (CREATE TABLE ... OF type) takes its columns from the type; only NOT NULL is its own.
-            let oftype = row["oftype"]
-            if let oftype { defn += "OF \(oftype)" }
-            var lines: [String] = []
-            var after: [String] = []
-            for column in cols {
-                let qname: String = try column.get("q")
-                if oftype != nil {
-                    if column["attnotnull"] == "t" { lines.append("    \(qname) NOT NULL") }
-                    continue
-                }
-                let local = column["attislocal"] == "t"
-                // Partitions are created whole and attached afterwards, as pg_dump does.
-                if !local && !partition {
-                    // Inherited columns come from the parent; only what differs is set after.
-                    if column["attnotnull"] == "t" && column["parent_notnull"] != "t" {
-                        after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET NOT NULL;")
-                    }
-                    continue
-                }
-                var line = "    \(qname) \(try column.get("type", as: String.self))"
-                if let collation = column["collation"] { line += " COLLATE \(collation)" }
-                // An inheritance child takes the expression from its parent and may not repeat it
-                // (PostgreSQL 15/16); a partition is created standalone, so it keeps it.
-                if let generated = column["generated"], partition || generated != column["parent_generated"] {
-                    line += " GENERATED ALWAYS AS (\(generated)) STORED"
-                }
-                if column["attnotnull"] == "t" {
-                    // PostgreSQL 18 names NOT NULL constraints; keep a name that is not the default.
-                    if let constraint = column["nn_name"], constraint != "\(name)_\(column["attname"] ?? "")_not_null" {
-                        line += " CONSTRAINT \(quoteIdentifier(constraint))"
-                    }
-                    line += " NOT NULL"
-                }
-                lines.append(line)
+            let tableChecks = checks.filter { $0.tableOID == oid }
+            if let attach = Self.tableAttach(relation) { add(attach) }
+            var entries = [Self.tableEntry(relation, columns: cols, checks: tableChecks)]
+            entries += columnCommentsAndACLs(relation, columns: cols, kindWord: relation.relkind == "f" ? "FOREIGN TABLE" : "TABLE")
+            for check in tableChecks {
+                if let c = comment(check.comment, target: "CONSTRAINT \(check.q) ON \(q)", tag: "CONSTRAINT \(check.name) ON \(name)", namespace: schema, owner: owner) { entries.append(c) }
             }
-            for check in checks where check["conrelid"] == oid {
-                lines.append("    CONSTRAINT \(try check.get("q", as: String.self)) \(try check.get("def", as: String.self))")
-            }
-            if oftype == nil || !lines.isEmpty { defn += (oftype == nil ? "" : " ") + "(\n" + lines.joined(separator: ",\n") + "\n)" }
-            if !partition, let parents = row["parents"] { defn += "\nINHERITS (\(parents))" }
-            if partition, let parent = row["parents"], let bound = row["partbound"] {
-                var attach = DumpObject(
-                    key: ObjectKey(catalog: 6, oid: UInt32(oid) ?? 0), kind: .attach, sortName: "\(schema).\(name)",
-                    entries: [Self.entry(name, "TABLE ATTACH", .preData, defn: "ALTER TABLE ONLY \(parent) ATTACH PARTITION \(q) \(bound);\n", namespace: schema, owner: owner)])
-                attach.dependencies = [Self.key(CatalogID.pgClass, oid), Self.key(CatalogID.pgClass, row["parent_oid"])]
-                add(attach)
-            }
-            if let partkey = row["partkey"] { defn += "\nPARTITION BY \(partkey)" }
-            if foreign { defn += foreignTableClause(server: try row.get("foreign_server"), options: row["foreign_options"]) }
-            if let options = row["options"], !options.isEmpty { defn += "\nWITH (\(options))" }
-            defn += ";\n"
-            for column in cols {
-                let qname: String = try column.get("q")
-                if let identity = column["identity"], let seq = column["identity_seq"] {
-                    after.append("ALTER TABLE \(q) ALTER COLUMN \(qname) ADD GENERATED \(identity == "a" ? "ALWAYS" : "BY DEFAULT") AS IDENTITY (\n    SEQUENCE NAME \(seq)\n\(column["identity_options"] ?? "")\n);")
-                }
-                if let target = column["stattarget"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STATISTICS \(target);") }
-                if let storage = column["storage"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET STORAGE \(storage);") }
-                if let options = column["attoptions"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET (\(options));") }
-                if let method = column["compression"] { after.append("ALTER TABLE ONLY \(q) ALTER COLUMN \(qname) SET COMPRESSION \(method);") }
-                if let options = column["fdwoptions"] { after.append("ALTER FOREIGN TABLE \(q) ALTER COLUMN \(qname) OPTIONS (\n    \(options)\n);") }
-            }
-            switch foreign ? nil : row["relreplident"] {
-            case "n": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY NOTHING;")
-            case "f": after.append("ALTER TABLE ONLY \(q) REPLICA IDENTITY FULL;")
-            default: break
-            }
-            if row["relrowsecurity"] == "t" { after.append("ALTER TABLE \(q) ENABLE ROW LEVEL SECURITY;") }
-            if row["relforcerowsecurity"] == "t" { after.append("ALTER TABLE ONLY \(q) FORCE ROW LEVEL SECURITY;") }
-            if !after.isEmpty { defn += "\n" + after.joined(separator: "\n") + "\n" }
-            var entries = [Self.entry(name, desc, .preData, defn: defn, drop: "DROP \(desc) \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: oid, tablespace: foreign ? nil : "", tableAM: (foreign || row["relkind"] == "p") ? nil : row["amname"] ?? "heap")]
-            entries += columnCommentsAndACLs(row, columns: cols, schema: schema, q: q, name: name, owner: owner, kindWord: desc)
-            for check in checks where check["conrelid"] == oid {
-                if let c = comment(check["comment"], target: "CONSTRAINT \(try check.get("q", as: String.self)) ON \(q)", tag: "CONSTRAINT \(check["conname"] ?? "") ON \(name)", namespace: schema, owner: owner) { entries.append(c) }
-            }
-            if let acl = try aclEntry(row["acl"], kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
+            if let acl = try aclEntry(relation.acl, kind: "TABLE", target: q, tag: "TABLE \(name)", namespace: schema, owner: owner) { entries.append(acl) }
             entries += try columnACLs(cols, q: q, name: name, schema: schema, owner: owner)
             add(DumpObject(key: key, kind: .table, sortName: "\(schema).\(name)", entries: entries))
-
             // Its rows (a partitioned table has none of its own).
-            if row["relkind"] == "r" {
-                // A table without columns copies with no column list (rows are empty lines), as pg_dump does.
-                let copyColumns = cols.filter { $0["generated"] == nil }.compactMap { $0["q"] }.joined(separator: ", ")
-                let columnList = copyColumns.isEmpty ? "" : "(\(copyColumns))"
-                var data = Self.entry(name, "TABLE DATA", .data, defn: nil, namespace: schema, owner: owner, oid: oid)
-                data.hadDumper = true
-                data.dataOffset = .notSet
-                data.copyStmt = "COPY \(q) \(columnList) FROM stdin;\n"
-                var object = DumpObject(key: ObjectKey(catalog: 2, oid: key.oid), kind: .tableData, sortName: "\(schema).\(name)", entries: [data])
-                object.dependencies = [key]
-                object.copyOut = PlannedTable(
-                    dumpId: 0, schema: schema, name: name, copyOutSQL: copyColumns.isEmpty ? "COPY \(q) TO STDOUT" : "COPY \(q) \(columnList) TO STDOUT", tableOID: key.oid)
-                add(object)
-            }
+            if let data = Self.tableData(relation, columns: cols) { add(data) }
         }
     }
 }
