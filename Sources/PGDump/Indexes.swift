@@ -22,27 +22,88 @@ extension SchemaReader {
             ORDER BY n.nspname, ic.relname
             """)
         {
-            let schema: String = try row.get("nspname"), name: String = try row.get("relname"), q: String = try row.get("q")
-            let owner: String = try row.get("owner")
-            let indexKey = Self.key(CatalogID.pgClass, row["indexrelid"])
-            if row["for_constraint"] != "t" {
-                var defn = (try row.get("def", as: String.self)) + ";\n"
-                if row["indisclustered"] == "t" { defn += "\nALTER TABLE \(try row.get("qtable", as: String.self)) CLUSTER ON \(quoteIdentifier(name));\n" }
-                if let stats = row["stats"] { defn += "\n\(stats)\n" }
-                if row["indisreplident"] == "t" { defn += "\nALTER TABLE ONLY \(try row.get("qtable", as: String.self)) REPLICA IDENTITY USING INDEX \(try row.get("qname", as: String.self));\n" }
-                var entries = [Self.entry(name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(q);\n", namespace: schema, owner: owner, tableOID: "1259", oid: row["indexrelid"] ?? "0", tablespace: "")]
-                if let c = comment(row["comment"], target: "INDEX \(q)", tag: "INDEX \(name)", namespace: schema, owner: owner) { entries.append(c) }
-                var object = DumpObject(key: indexKey, kind: .index, sortName: "\(schema).\(name)", entries: entries)
-                object.dependencies = [Self.key(CatalogID.pgClass, row["indrelid"])]
+            let index = try IndexRow(row)
+            if let object = Self.indexObject(index) {
+                var object = object
+                if let c = comment(index.comment, target: "INDEX \(index.q)", tag: "INDEX \(index.name)", namespace: index.schema, owner: index.owner) { object.entries.append(c) }
                 add(object)
             }
-            if let parent = row["parent_index"] {
-                var attach = DumpObject(
-                    key: ObjectKey(catalog: 5, oid: indexKey.oid), kind: .indexAttach, sortName: "\(schema).\(name)",
-                    entries: [Self.entry(name, "INDEX ATTACH", .postData, defn: "ALTER INDEX \(parent) ATTACH PARTITION \(q);\n", namespace: schema, owner: owner)])
-                attach.dependencies = [indexKey, Self.key(CatalogID.pgClass, row["parent_oid"])]
-                add(attach)
-            }
+            if let attach = Self.indexAttach(index) { add(attach) }
         }
     }
+
+    /// CREATE INDEX with its CLUSTER ON, per-column statistics and REPLICA IDENTITY, as
+    /// pg_dump's dumpIndex writes them; nil for an index a constraint makes (the constraint's
+    /// entry carries it).
+    static func indexObject(_ index: IndexRow) -> DumpObject? {
+        guard !index.forConstraint else { return nil }
+        var defn = (index.definition ?? "") + ";\n"
+        if index.isClustered { defn += "\nALTER TABLE \(index.tableQ) CLUSTER ON \(quoteIdentifier(index.name));\n" }
+        if let stats = index.statistics { defn += "\n\(stats)\n" }
+        if index.isReplicaIdentity { defn += "\nALTER TABLE ONLY \(index.tableQ) REPLICA IDENTITY USING INDEX \(index.qname);\n" }
+        let entries = [entry(index.name, "INDEX", .postData, defn: defn, drop: "DROP INDEX \(index.q);\n", namespace: index.schema, owner: index.owner, tableOID: "1259", oid: index.oid, tablespace: "")]
+        var object = DumpObject(key: index.key, kind: .index, sortName: "\(index.schema).\(index.name)", entries: entries)
+        object.dependencies = [key(CatalogID.pgClass, index.tableOID)]
+        return object
+    }
+
+    /// ALTER INDEX ... ATTACH PARTITION for a partition's index; nil for others.
+    static func indexAttach(_ index: IndexRow) -> DumpObject? {
+        guard let parent = index.parentIndex else { return nil }
+        var attach = DumpObject(
+            key: ObjectKey(catalog: 5, oid: index.key.oid), kind: .indexAttach, sortName: "\(index.schema).\(index.name)",
+            entries: [entry(index.name, "INDEX ATTACH", .postData, defn: "ALTER INDEX \(parent) ATTACH PARTITION \(index.q);\n", namespace: index.schema, owner: index.owner)])
+        attach.dependencies = [index.key, key(CatalogID.pgClass, index.parentOID)]
+        return attach
+    }
+}
+
+/// One row of readIndexes' pg_index query, decoded once.
+struct IndexRow {
+    let oid: String
+    let tableOID: String?
+    let name: String
+    let schema: String
+    /// The index, qualified.
+    let q: String
+    /// quote_ident of the index's name.
+    let qname: String
+    /// Its table, qualified.
+    let tableQ: String
+    /// pg_get_indexdef; required unless a constraint makes the index.
+    let definition: String?
+    let isClustered: Bool
+    let isReplicaIdentity: Bool
+    let owner: String
+    let comment: String?
+    /// A primary key, unique or exclusion constraint of its table makes it.
+    let forConstraint: Bool
+    /// The partitioned index it is a partition of, qualified, and its OID.
+    let parentIndex: String?
+    let parentOID: String?
+    /// ALTER INDEX ... SET STATISTICS lines, one per column with a target.
+    let statistics: String?
+}
+
+extension IndexRow {
+    init(_ row: Row) throws {
+        oid = row["indexrelid"] ?? "0"
+        tableOID = row["indrelid"]
+        name = try row.get("relname")
+        schema = try row.get("nspname")
+        q = try row.get("q")
+        qname = try row.get("qname")
+        tableQ = try row.get("qtable")
+        forConstraint = row["for_constraint"] == "t"
+        definition = forConstraint ? row["def"] : try row.get("def", as: String.self)
+        isClustered = row["indisclustered"] == "t"
+        isReplicaIdentity = row["indisreplident"] == "t"
+        owner = try row.get("owner")
+        comment = row["comment"]
+        parentIndex = row["parent_index"]
+        parentOID = row["parent_oid"]
+        statistics = row["stats"]
+    }
+
+    var key: ObjectKey { SchemaReader.key(CatalogID.pgClass, oid) }
 }
