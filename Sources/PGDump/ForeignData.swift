@@ -84,7 +84,7 @@ extension SchemaReader {
     }
 
     /// "\nSERVER name\nOPTIONS (...)" closing a foreign table's CREATE FOREIGN TABLE.
-    func foreignTableClause(server: String, options: String?) -> String {
+    static func foreignTableClause(server: String, options: String?) -> String {
         var clause = "\nSERVER \(server)"
         if let options, !options.isEmpty { clause += "\nOPTIONS (\n    \(options)\n)" }
         return clause

@@ -10,12 +10,6 @@ extension SchemaReader {
     static func tablespaceName(_ oid: String) -> String {
         "(SELECT t.spcname FROM pg_catalog.pg_tablespace t WHERE t.oid = \(oid))"
     }
-
-    /// The tablespace field for a relation's entry: its tablespace, or "" (the database's
-    /// default) when it has none or the dump leaves tablespaces out.
-    func tablespaceField(_ name: String?) -> String {
-        options.noTablespaces ? "" : name ?? ""
-    }
 }
 
 extension RestoreEngine {

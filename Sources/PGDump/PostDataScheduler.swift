@@ -1,0 +1,87 @@
+import Foundation
+
+/// Hands out post-data entries whose post-data dependencies are done; the first failure
+/// stops the hand-out. Like pg_restore, every post-data item but CREATE INDEX is taken to lock
+/// the tables it depends on exclusively (ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE),
+/// so such an item never runs beside another on the same table: the connection would only wait
+/// on the lock while it could run something else.
+final class PostDataScheduler: @unchecked Sendable {
+    private let items: [TOCEntry]
+    private let ids: Set<Int32>
+    /// Per item: the tables (TABLE and TABLE DATA entries) it depends on.
+    private let tables: [Int32: Set<Int32>]
+    private let condition = NSCondition()
+    private var started = Set<Int32>()
+    private var running: [Int32: TOCEntry] = [:]
+    private var done = Set<Int32>()
+    private(set) var failure: Error?
+    /// Entries that failed without stopping the rest (indexes, "schema.name: reason"), their ids,
+    /// and the entries that needed one of them and so were skipped.
+    private(set) var failedIndexes: [String] = []
+    private var failedIds = Set<Int32>()
+    private(set) var skipped: [String] = []
+
+    /// - Parameter tableIds: the archive's TABLE and TABLE DATA entries.
+    init(_ items: [TOCEntry], tableIds: Set<Int32>) {
+        self.items = items
+        ids = Set(items.map(\.dumpId))
+        tables = Dictionary(items.map { ($0.dumpId, Set($0.dependencies).intersection(tableIds)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private func exclusive(_ entry: TOCEntry) -> Bool { entry.desc != "INDEX" }
+
+    private func conflicts(_ a: TOCEntry, _ b: TOCEntry) -> Bool {
+        guard exclusive(a) || exclusive(b) else { return false }
+        return !tables[a.dumpId, default: []].isDisjoint(with: tables[b.dumpId, default: []])
+    }
+
+    /// The next runnable entry and whether it runs alone, waiting while others run; nil when
+    /// all started or one failed.
+    func next() -> (TOCEntry, alone: Bool)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while failure == nil && started.count < items.count {
+            // What needs a failed entry cannot run: skip it (and, in turn, what needs it).
+            while let entry = items.first(where: { !started.contains($0.dumpId) && $0.dependencies.contains(where: failedIds.contains) }) {
+                started.insert(entry.dumpId)
+                done.insert(entry.dumpId)
+                failedIds.insert(entry.dumpId)
+                skipped.append("\(entry.desc) \(entry.tag)" + (entry.namespace.map { " in schema \($0)" } ?? ""))
+                condition.broadcast()
+            }
+            guard started.count < items.count else { break }
+            if let entry = items.first(where: { entry in
+                !started.contains(entry.dumpId)
+                    && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
+                    && !running.values.contains { conflicts($0, entry) }
+            }) {
+                started.insert(entry.dumpId)
+                running[entry.dumpId] = entry
+                return (entry, running.count == 1)
+            }
+            condition.wait()
+        }
+        return nil
+    }
+
+    /// Marks an entry done (or failed, without stopping the rest); returns how many are done.
+    func finish(_ entry: TOCEntry, failure reason: String? = nil) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        if let reason {
+            failedIndexes.append(reason)
+            failedIds.insert(entry.dumpId)
+        }
+        done.insert(entry.dumpId)
+        running[entry.dumpId] = nil
+        condition.broadcast()
+        return done.count
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        defer { condition.unlock() }
+        if failure == nil { failure = error }
+        condition.broadcast()
+    }
+}
