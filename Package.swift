@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "sentient-snap",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],  // Synchronization (Mutex, Atomic)
     products: [
         .executable(name: "sentient-snap", targets: ["sentient-snap"]),
     ],
@@ -68,7 +68,8 @@ let package = Package(
             name: "SentientSnapTests",
             dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"]),
+        /// HelpSnapshots/ is read from the source tree by path, not bundled.
+        .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

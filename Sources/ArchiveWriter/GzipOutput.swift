@@ -34,8 +34,11 @@ final class CompressionJob {
 }
 
 /// N threads, each with its own deflater, taking jobs from a FIFO queue.
-final class CompressionPool {
+// @unchecked: queue, done and flags are only touched under `condition`; a job (and its buffers) belongs to one thread at a time.
+final class CompressionPool: @unchecked Sendable {
     private let condition = NSCondition()
+    /// One per worker, used only by that worker's thread.
+    private let deflaters: [BlockDeflater]
     private var queue: [CompressionJob] = []
     private var done: [Int: CompressionJob] = [:]
     private var stopping = false
@@ -43,10 +46,10 @@ final class CompressionPool {
 
     /// - Throws: `.io` when zlib cannot allocate a deflater.
     init(level: Int32, workers: Int) throws {
-        let deflaters = try ArchiveError.mapping { try (0..<workers).map { _ in try BlockDeflater(level: level) } }
+        deflaters = try ArchiveError.mapping { try (0..<workers).map { _ in try BlockDeflater(level: level) } }
         running = workers
-        for (index, deflater) in deflaters.enumerated() {
-            let thread = Thread { [self] in self.work(deflater) }
+        for index in deflaters.indices {
+            let thread = Thread { [self] in self.work(self.deflaters[index]) }
             thread.name = "archive-deflate-\(index)"
             thread.start()
         }

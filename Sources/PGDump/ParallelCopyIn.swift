@@ -108,6 +108,7 @@ final class ParallelCopyIn {
 }
 
 /// The chunks waiting for each connection, and how the load ends.
+// @unchecked: vars change only under `condition` (its waits need NSCondition, not Mutex); read bare only after the workers end.
 private final class Lanes: @unchecked Sendable {
     /// Chunks queued per connection: enough to keep each busy, few enough to bound memory.
     private static let depth = 2

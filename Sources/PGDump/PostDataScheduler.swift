@@ -5,6 +5,7 @@ import Foundation
 /// the tables it depends on exclusively (ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE),
 /// so such an item never runs beside another on the same table: the connection would only wait
 /// on the lock while it could run something else.
+// @unchecked: vars change only under `condition` (its waits need NSCondition, not Mutex); read bare only after the workers end.
 final class PostDataScheduler: @unchecked Sendable {
     private let items: [TOCEntry]
     private let ids: Set<Int32>

@@ -53,7 +53,7 @@ public enum RestoreProgress: Sendable {
 /// archive, then post-data on `jobs` connections by dependency, then ACLs.
 ///
 /// Unlike pg_restore's default it stops at the first failing statement and names the entry.
-public final class RestoreEngine {
+public final class RestoreEngine: Sendable {
     private let target: ConnectionSettings
     let options: RestoreOptions
 
@@ -66,7 +66,7 @@ public final class RestoreEngine {
     /// - Throws: `RestoreError` naming the TOC entry and the server's message; `DumpError`
     ///   for a damaged archive; `PGError` for connection failures.
     public func restore(
-        from decoder: CustomArchiveDecoder, progress: ((RestoreProgress) -> Void)? = nil
+        from decoder: CustomArchiveDecoder, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) throws -> RestoreStats {
         if decoder.header == nil { _ = try decoder.readHeader() }
         let entries = try decoder.readTOC()
@@ -343,7 +343,7 @@ public final class RestoreEngine {
     /// post-data entry it depends on has finished and nothing running holds a lock it conflicts
     /// with; the first failure stops the rest (with `allowIndexFailures`, the first that is not
     /// an index's). Returns the indexes that failed and the entries skipped for them.
-    private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: ((RestoreProgress) -> Void)?) throws -> (failed: [String], skipped: [String]) {
+    private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: (@Sendable (RestoreProgress) -> Void)?) throws -> (failed: [String], skipped: [String]) {
         guard !items.isEmpty else { return ([], []) }
         let connections = Array(pool.prefix(max(1, min(options.jobs, items.count))))
         if let memory = options.maintenanceWorkMem {

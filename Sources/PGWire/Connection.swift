@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Blocking and not thread-safe, except `cancel()`, which may be called from any thread.
 /// The libpq connection is closed when the object goes away.
-public final class Connection {
+// @unchecked: a libpq session used by one thread at a time (handed to a worker whole); cancel() is locked.
+public final class Connection: @unchecked Sendable {
     private let conn: OpaquePointer
     private let cancelHandle: OpaquePointer?
     private let cancelLock = NSLock()

@@ -9,7 +9,7 @@ enum ArchiveDatabase {
     /// `db/database.sql` out of the archive into `target`.
     static func load(
         archive: String, inspection: ArchiveInspection, target: ConnectionSettings, options: RestoreOptions,
-        progress: ((RestoreProgress) -> Void)? = nil
+        progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) throws -> RestoreStats {
         let plain = inspection.database == .plainSQL
         let name = "\(inspection.topDirectory)/db/" + (plain ? "database.sql" : "database.dump")

@@ -407,13 +407,14 @@ public enum ConfigLimits {
 }
 
 /// SHA-256 of a whole file, computed on its own thread from the moment it is created.
-private final class FileDigest: @unchecked Sendable {
+private final class FileDigest: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<String, Error> = .success("")
+    private let result = Locked<Result<String, Error>>(.success(""))
 
     init(_ path: String) {
         Thread.detachNewThread { [self] in
-            result = Result { try BackupJob.sha256(ofFile: path) }
+            let digest = Result { try BackupJob.sha256(ofFile: path) }
+            result.withLock { $0 = digest }
             done.signal()
         }
     }
@@ -421,6 +422,6 @@ private final class FileDigest: @unchecked Sendable {
     func wait() throws -> String {
         done.wait()
         done.signal()
-        return try result.get()
+        return try result.withLock { $0 }.get()
     }
 }

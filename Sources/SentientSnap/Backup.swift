@@ -4,6 +4,7 @@ import Foundation
 import RoomWires
 import PGDump
 import PGWire
+import Synchronization
 
 /// What to back up and how.
 public struct BackupRequest: Sendable {
@@ -438,48 +439,39 @@ public final class BackupJob {
 }
 
 /// Partial files to remove if the process is interrupted (see the CLI's signal handling).
-public final class PartialFiles: @unchecked Sendable {
+public final class PartialFiles: Sendable {
     public static let shared = PartialFiles()
-    private let lock = NSLock()
-    private var paths: Set<String> = []
+    private struct State {
+        var paths: Set<String> = []
+        var actions: [String: @Sendable () -> String?] = [:]
+        var caught = false
+    }
+    private let state = Mutex(State())
 
     public func register(_ path: String) {
-        lock.lock()
-        paths.insert(path)
-        lock.unlock()
+        state.withLock { _ = $0.paths.insert(path) }
     }
 
     public func unregister(_ path: String) {
-        lock.lock()
-        paths.remove(path)
-        lock.unlock()
+        state.withLock { _ = $0.paths.remove(path) }
     }
-
-    private var actions: [String: () -> String?] = [:]
-    private var caught = false
 
     /// Set by `removeAll` before it acts: work that fails because the cleanup pulled the ground
     /// from under it (a load into a staging database being dropped) checks this, and leaves the
     /// report and the exit to the signal handler instead of reporting an error of its own.
     public var interrupted: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return caught
+        state.withLock { $0.caught }
     }
 
     /// Registers work to undo on SIGINT/SIGTERM (dropping a staging database); it returns what
     /// it did, for the exit message. Actions run under this object's lock, so once
     /// `unregisterAction` returns its action will not run.
-    public func registerAction(_ key: String, _ action: @escaping () -> String?) {
-        lock.lock()
-        actions[key] = action
-        lock.unlock()
+    public func registerAction(_ key: String, _ action: @escaping @Sendable () -> String?) {
+        state.withLock { $0.actions[key] = action }
     }
 
     public func unregisterAction(_ key: String) {
-        lock.lock()
-        actions[key] = nil
-        lock.unlock()
+        state.withLock { $0.actions[key] = nil }
     }
 
     private let critical = NSLock()
@@ -494,15 +486,13 @@ public final class PartialFiles: @unchecked Sendable {
     /// - Returns: what the actions said they did.
     @discardableResult
     public func removeAll() -> [String] {
-        lock.lock()
-        caught = true
-        lock.unlock()
+        state.withLock { $0.caught = true }
         critical.lock()
-        lock.lock()
-        let current = paths
-        let notes = actions.keys.sorted().compactMap { actions[$0]!() }
-        actions = [:]
-        lock.unlock()
+        let (current, notes) = state.withLock { state in
+            let notes = state.actions.keys.sorted().compactMap { state.actions[$0]!() }
+            state.actions = [:]
+            return (state.paths, notes)
+        }
         for path in current { unlink(path) }
         return notes
     }

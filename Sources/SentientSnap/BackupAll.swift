@@ -58,26 +58,24 @@ public enum RoomDirectory {
 
 /// Runs `body` for each item on up to `parallel` threads, in order of `items`; returns the
 /// results in the same order.
-public func runBounded<T, R>(_ items: [T], parallel: Int, _ body: @escaping (T) -> R) -> [R] {
-    nonisolated(unsafe) var results = [R?](repeating: nil, count: items.count)
-    let lock = NSLock()
-    nonisolated(unsafe) var next = 0
+public func runBounded<T: Sendable, R: Sendable>(_ items: [T], parallel: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
+    let state = Locked((results: [R?](repeating: nil, count: items.count), next: 0))
     let group = DispatchGroup()
     for _ in 0..<max(1, min(parallel, items.count)) {
         group.enter()
         Thread.detachNewThread {
             defer { group.leave() }
             while true {
-                let index: Int = lock.withLock {
-                    defer { next += 1 }
-                    return next
+                let index: Int = state.withLock { state in
+                    defer { state.next += 1 }
+                    return state.next
                 }
                 guard index < items.count else { return }
                 let result = body(items[index])
-                lock.withLock { results[index] = result }
+                state.withLock { $0.results[index] = result }
             }
         }
     }
     group.wait()
-    return results.map { $0! }
+    return state.withLock { $0.results }.map { $0! }
 }

@@ -54,7 +54,7 @@ public enum Hook {
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         if stdoutToStderr { process.standardOutput = FileHandle.standardError }
         // What we printed so far comes before the hook's output.
-        fflush(stdout)
+        fflush(nil)
         do {
             try process.run()
         } catch {

@@ -300,15 +300,17 @@ public enum ChildProcess {
             throw SnapError(.failure, "cannot start \(executable): \(error.localizedDescription)", underlying: error)
         }
         // Read both pipes at once so neither can fill up and stall the child.
-        nonisolated(unsafe) var errData = Data()
+        let errBox = Locked(Data())
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errBox.withLock { $0 = data }
             group.leave()
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
+        let errData = errBox.withLock { $0 }
         process.waitUntilExit()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Outcome(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))

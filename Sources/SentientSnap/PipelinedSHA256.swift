@@ -53,6 +53,7 @@ final class PipelinedSHA256 {
         return state.finish(started: started)
     }
 
+    // @unchecked: raw buffers; queues and flags change under `condition`, the hasher and each buffer have one user at a time.
     private final class State: @unchecked Sendable {
         private let condition = NSCondition()
         private var free: [UnsafeMutableRawBufferPointer] = []

@@ -7,13 +7,13 @@ import PGWire
 /// Restores a room: verify, staging restore while the room runs, atomic swap, restart, wait.
 public final class RestoreJob {
     let request: RestoreRequest
-    let events: (RestoreEvent) -> Void
+    let events: @Sendable (RestoreEvent) -> Void
     /// Asked once with the plan; returns true to go ahead. The CLI prompts or honours --force.
     private let confirm: ([String], [String]) throws -> Bool
     private var warnings: [String] = []
 
     public init(
-        _ request: RestoreRequest, events: @escaping (RestoreEvent) -> Void = { _ in },
+        _ request: RestoreRequest, events: @escaping @Sendable (RestoreEvent) -> Void = { _ in },
         confirm: @escaping (_ plan: [String], _ warnings: [String]) throws -> Bool
     ) {
         self.request = request

@@ -27,7 +27,7 @@ enum InPlaceRestore {
     ///   database; `SnapError(.failure)` saying the database is incomplete when the load fails.
     static func run(
         settings: RoomSettings, archive: String, inspection: ArchiveInspection, jobs: Int, allowIndexFailures: Bool = false,
-        progress: @escaping (RestoreProgress) -> Void
+        progress: @escaping @Sendable (RestoreProgress) -> Void
     ) throws -> RestoreStats {
         let live = settings.pgDatabase
         let connection = try Connection(settings.connection)

@@ -128,13 +128,14 @@ extension RestoreJob {
 }
 
 /// A value computed on its own thread from the moment it is created; `wait()` returns it.
-final class BackgroundValue<T>: @unchecked Sendable {
+final class BackgroundValue<T: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var value: T?
+    private let value = Locked<T?>(nil)
 
-    init(_ body: @escaping () -> T?) {
+    init(_ body: @escaping @Sendable () -> T?) {
         Thread.detachNewThread { [self] in
-            value = body()
+            let result = body()
+            value.withLock { $0 = result }
             done.signal()
         }
     }
@@ -142,6 +143,6 @@ final class BackgroundValue<T>: @unchecked Sendable {
     func wait() -> T? {
         done.wait()
         done.signal()
-        return value
+        return value.withLock { $0 }
     }
 }

@@ -171,15 +171,13 @@ public struct RoomSettings: Sendable {
 
 /// Whether the plain-text warning was given yet in this process.
 private enum PlaintextWarning {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var given = false
+    private static let given = Locked(false)
 
     /// True the first time only.
     static func first() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if given { return false }
-        given = true
-        return true
+        given.withLock { given in
+            defer { given = true }
+            return !given
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SentientSnap
+import Synchronization
 
 /// The one table from errors to exit statuses (sysexits(3), DESIGN.md "Exit codes").
 enum ExitStatus {
@@ -85,7 +86,8 @@ func checkRoot(allowRoot: Bool, command: String) throws {
 /// main path sees `PartialFiles.interrupted` and waits here for the handler's exit instead of
 /// reporting that failure as a second message with status 1.
 enum SignalCleanup {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    /// Kept so the sources live as long as the process.
+    private static let sources = Mutex<[DispatchSourceSignal]>([])
 
     /// Called with the main path's error once a signal was caught: waits for the handler to exit
     /// the process. A state report that needs a human (exit 75) is printed first, so it is never
@@ -100,15 +102,17 @@ enum SignalCleanup {
     static func install() {
         for (sig, status) in [(SIGINT, ExitStatus.interrupted), (SIGTERM, ExitStatus.terminated)] {
             signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                let notes = PartialFiles.shared.removeAll()
-                let message = (["interrupted; partial output removed"] + notes).joined(separator: "; ")
-                FileHandle.standardError.write(Data("\nsentient-snap: \(message)\n".utf8))
-                _exit(status)
+            sources.withLock { sources in
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    let notes = PartialFiles.shared.removeAll()
+                    let message = (["interrupted; partial output removed"] + notes).joined(separator: "; ")
+                    FileHandle.standardError.write(Data("\nsentient-snap: \(message)\n".utf8))
+                    _exit(status)
+                }
+                source.resume()
+                sources.append(source)
             }
-            source.resume()
-            sources.append(source)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SentientSnap
+import Synchronization
 
 @main
 struct SentientSnapCommand: ParsableCommand {
@@ -36,7 +37,11 @@ struct SentientSnapCommand: ParsableCommand {
 /// Flags every command takes. `--verbose`: on failure, also print the error's cause chain
 /// (each wrapped error with its type and code) after the one-line message.
 enum GlobalFlags {
-    nonisolated(unsafe) static var verbose = false
+    private static let verboseFlag = Atomic(false)
+    static var verbose: Bool {
+        get { verboseFlag.load(ordering: .relaxed) }
+        set { verboseFlag.store(newValue, ordering: .relaxed) }
+    }
 
     /// Removes `--verbose` (before a `--` that ends the options) and remembers it.
     static func extract(from arguments: inout [String]) {

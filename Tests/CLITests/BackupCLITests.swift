@@ -96,7 +96,7 @@ struct BackupCLITests {
         #expect(missing.status == 73, "\(missing.stderr)")
         #expect(missing.stderr.contains("does not exist"))
         let file = room.dir.path + "/a-file"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         let notDir = try snap(["backup", "pharaohs", file, "--allow-root"] + room.flags() + closed)
         #expect(notDir.status == 73, "\(notDir.stderr)")
     }

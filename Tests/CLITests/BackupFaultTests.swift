@@ -112,7 +112,7 @@ struct BackupFaultTests {
         try FileManager.default.createDirectory(atPath: dir.path + "/out", withIntermediateDirectories: true)
         let flags = ["--host", "127.0.0.1", "--pg-port", String(server.port), "--pg-user", "postgres", "--pg-database", "room",
                      "--no-config", "--no-mqtt", "--env-dir", dir.path]
-        FileManager.default.createFile(atPath: dir.path + "/pharaohs.env", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.path + "/pharaohs.env", contents: Data())
         var stopped = false
         let result = try snapWithFault(["backup", "pharaohs", dir.path + "/out", "--allow-root"] + flags) {
             if pollUntil(60, { copyRunning(on: "room", admin: server.adminSettings) }) {

@@ -275,7 +275,7 @@ struct OpsCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: offsite).sorted() == [(archive as NSString).lastPathComponent, (archive as NSString).lastPathComponent + ".sha256"])
 
         // cleanup-backups.sh <dir> <days>: keep-within, newest always kept.
-        for day in 1...9 { FileManager.default.createFile(atPath: room.output + "/sentient-pharaohs-2020010\(day)-020000.tar.gz", contents: Data()) }
+        for day in 1...9 { _ = FileManager.default.createFile(atPath: room.output + "/sentient-pharaohs-2020010\(day)-020000.tar.gz", contents: Data()) }
         let cleanup = try runProcess(wrapperDir + "/cleanup-backups.sh", [room.output, "3"], environment: env, timeout: 60)
         #expect(cleanup.status == 0, "\(cleanup)")
         let left = try FileManager.default.contentsOfDirectory(atPath: room.output).filter { $0.hasSuffix(".tar.gz") }

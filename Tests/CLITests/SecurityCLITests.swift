@@ -1,5 +1,6 @@
 import Foundation
 import PGWire
+import Synchronization
 import TestHarness
 import Testing
 
@@ -7,11 +8,9 @@ import Testing
 import Glibc
 #endif
 
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+/// The sampler thread's stop flag and the command lines it found.
+private final class Sampled: Sendable {
+    let state = Mutex((done: false, leaks: [String]()))
 }
 
 @Suite("security, command line", .timeLimit(.minutes(30)))
@@ -34,18 +33,18 @@ struct SecurityCLITests {
             let name = "sentient-pharaohs-\(formatter.string(from: Date().addingTimeInterval(Double(second)))).tar.gz.sha256.tmp"
             symlink(victim, room.output + "/" + name)
         }
-        let done = Flag()
-        var leaks: [String] = []
+        let sampled = Sampled()
         let sampler = Thread {
-            while !done.isSet {
-                leaks += allCommandLines().filter { $0.contains(password) }
+            while !sampled.state.withLock({ $0.done }) {
+                let found = allCommandLines().filter { $0.contains(password) }
+                sampled.state.withLock { $0.leaks += found }
                 usleep(2_000)
             }
         }
         sampler.start()
         let flags = room.flags().filter { $0 != "--pg-user" && $0 != "postgres" }
         let result = try snap(["backup", "pharaohs", room.output, "--allow-root", "--no-mqtt", "--json"] + flags)
-        done.set()
+        let leaks = sampled.state.withLock { $0.done = true; return $0.leaks }
         #expect(result.status == 0, "\(result)")
         #expect(leaks.isEmpty, "the password was on a command line: \(leaks)")
         #expect(!result.stdout.contains(password) && !result.stderr.contains(password))

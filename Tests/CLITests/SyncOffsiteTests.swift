@@ -11,7 +11,7 @@ private final class Server {
         self.log = log
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
-        FileManager.default.createFile(atPath: log, contents: Data())
+        _ = FileManager.default.createFile(atPath: log, contents: Data())
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

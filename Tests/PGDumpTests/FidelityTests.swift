@@ -41,7 +41,7 @@ func assertRoundTrips(_ source: TestDatabase, prefix: String, stockToOurs: Bool 
     let ours = try dumpWithOurDumper(source)
     let dir = try TempDir()
     let ourFile = dir.file("ours.dump")
-    FileManager.default.createFile(atPath: ourFile, contents: Data(ours))
+    _ = FileManager.default.createFile(atPath: ourFile, contents: Data(ours))
 
     func check(_ target: TestDatabase, _ how: String) throws {
         let schema = try schemaOnly(target)
@@ -141,7 +141,7 @@ struct DatabasePropertiesTests {
         // Stock pg_restore without -C leaves them alone, as pg_dump's own archives do.
         let dir = try TempDir()
         let file = dir.file("db.dump")
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         let stock = try server.createDatabase(prefix: "dbprops_stk")
         let result = try server.runTool("pg_restore", ["--exit-on-error", "-d", stock.name, file])
         #expect(result.status == 0, "\(result.stderr)")

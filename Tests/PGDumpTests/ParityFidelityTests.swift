@@ -223,7 +223,7 @@ struct ParityFidelityTests {
 
         let dir = try TempDir()
         let file = dir.file("extcfg.dump")
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         let viaStock = try server.createDatabase(prefix: "par_extcfg_stk")
         try viaStock.psql(extensionScript)
         let restore = try server.runTool("pg_restore", ["--exit-on-error", "-j", "2", "-d", viaStock.name, file])

@@ -96,7 +96,7 @@ struct RestoreEngineTests {
         // Stock pg_restore reads the same bytes into an equal database.
         let dir = try TempDir()
         let file = dir.file("db.dump")
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         let stock = try server.createDatabase(prefix: "re_stock")
         let result = try server.runTool("pg_restore", ["--exit-on-error", "-d", stock.name, file])
         #expect(result.status == 0, "\(result.stderr)")

@@ -146,7 +146,7 @@ struct BackupTests {
             COMMENT ON PUBLICATION room_pub IS 'to the scoreboard';
             CREATE SUBSCRIPTION room_sub CONNECTION 'dbname=snap_nowhere' PUBLICATION elsewhere WITH (connect = false);
             """)
-        defer { try? fixture.database.psql("ALTER SUBSCRIPTION room_sub SET (slot_name = NONE); DROP SUBSCRIPTION room_sub") }
+        defer { _ = try? fixture.database.psql("ALTER SUBSCRIPTION room_sub SET (slot_name = NONE); DROP SUBSCRIPTION room_sub") }
         func descs(_ request: BackupRequest, _ name: String) throws -> (Set<String>, BackupResult, Manifest) {
             let result = try BackupJob(request).run()
             let top = try extract(result.archive, into: fixture.dir.path + "/x-" + name)

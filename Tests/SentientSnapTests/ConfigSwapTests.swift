@@ -19,8 +19,9 @@ struct ConfigSwapTests {
         let archive = try backup(source)
         let live = try RoomFixture(events: 10, prefix: "cs_order")
         let request = try restoreRequest(archive, into: live.database, room: "pharaohs", roomsDir: live.roomsDir)
-        var steps: [String] = []
-        _ = try RestoreJob(request, events: { if case .step(let step) = $0 { steps.append(step) } }, confirm: { _, _ in true }).run()
+        let log = StepLog()
+        _ = try RestoreJob(request, events: log.record, confirm: { _, _ in true }).run()
+        let steps = log.steps
         let extract = try #require(steps.firstIndex { $0.hasPrefix("extracting the config") }, "\(steps)")
         let staging = try #require(steps.firstIndex { $0.hasPrefix("restoring into staging") }, "\(steps)")
         let swap = try #require(steps.firstIndex { $0.hasPrefix("swapping") }, "\(steps)")

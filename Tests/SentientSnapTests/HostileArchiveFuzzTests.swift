@@ -44,7 +44,7 @@ struct HostileArchiveFuzzTests {
         let dir = source.dir.path + "/tarcuts"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let blocks = raw.count / 512
-        for block in 0..<blocks { FileManager.default.createFile(atPath: "\(dir)/\(block).tar", contents: raw.prefix(block * 512)) }
+        for block in 0..<blocks { _ = FileManager.default.createFile(atPath: "\(dir)/\(block).tar", contents: raw.prefix(block * 512)) }
         let gz = try runProcess("/bin/sh", ["-c", "cd '\(dir)' && gzip -1 -n *.tar"])
         #expect(gz.succeeded, "\(gz)")
         var refused = 0

@@ -43,7 +43,7 @@ struct ListExportTests {
         try writeBigArchive(big, room: "big", stamp: "20240101-020000", dumpBytes: 64 << 20)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: big)[.size] as? NSNumber).int64Value
         #expect(size > 60 << 20, "the archive should be as large as its random dump")
-        FileManager.default.createFile(atPath: big + ".sha256", contents: Data("0  x\n".utf8))
+        _ = FileManager.default.createFile(atPath: big + ".sha256", contents: Data("0  x\n".utf8))
 
         // An archive as the old backup-room.sh made it: GNU tar -czf of the directory.
         let legacyDir = dir.path + "/legacy/sentient-old-20230601-020000"

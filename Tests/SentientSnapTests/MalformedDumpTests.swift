@@ -40,7 +40,7 @@ private func archiveWithDump(_ path: String, post: [(id: Int32, deps: [Int32])])
 func writeArchive(_ path: String, dump: [UInt8]) throws {
     let base = "sentient-mal-20240101-020000"
     let dumpFile = path + ".dump"
-    FileManager.default.createFile(atPath: dumpFile, contents: Data(dump))
+    _ = FileManager.default.createFile(atPath: dumpFile, contents: Data(dump))
     defer { try? FileManager.default.removeItem(atPath: dumpFile) }
     let digest = try BackupJob.sha256(ofFile: dumpFile)
     let writer = try TarGzWriter(path: path)

@@ -10,7 +10,7 @@ struct PipelinedSHA256Tests {
     private func reference(_ bytes: [UInt8]) throws -> String {
         let path = NSTemporaryDirectory() + "pipelined-sha-\(UUID().uuidString)"
         defer { unlink(path) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return try BackupJob.sha256(ofFile: path)
     }
 

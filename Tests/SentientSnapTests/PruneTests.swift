@@ -147,7 +147,7 @@ struct PruneTests {
         let stale = ".sentient-pharaohs-20240101-030000.tar.gz.partial"
         let fresh = ".sentient-pharaohs-20240102-030000.tar.gz.partial"
         let alien = ".sentient-pharaohs.partial"
-        for name in [stale, fresh, alien] { FileManager.default.createFile(atPath: dir.dir.file(name), contents: Data("x".utf8)) }
+        for name in [stale, fresh, alien] { _ = FileManager.default.createFile(atPath: dir.dir.file(name), contents: Data("x".utf8)) }
         let old = Date().addingTimeInterval(-2 * 86400)
         for name in [stale, alien] { try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir.dir.file(name)) }
         let result = try Pruner.run(PruneRequest(directory: dir.dir.path))

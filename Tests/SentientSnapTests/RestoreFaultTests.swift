@@ -70,7 +70,7 @@ struct RestoreFaultTests {
         // pg_ctl restart (immediate) while the staging COPY runs.
         var restarted = false
         let outcome = try whileRunning({ try RestoreJob(live.request, confirm: { _, _ in true }).run() }) {
-            if try pollUntil(60, { (try? server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'room_restore_%' AND query ILIKE 'COPY%'")) ?? "0" != "0" }) {
+            if pollUntil(60, { (try? server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'room_restore_%' AND query ILIKE 'COPY%'")) ?? "0" != "0" }) {
                 server.stop(mode: "immediate")
                 try server.start()
                 restarted = true

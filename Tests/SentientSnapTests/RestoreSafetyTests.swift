@@ -23,7 +23,7 @@ private final class Background<T>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<T, Error>?
 
-    init(_ body: @escaping () throws -> T) {
+    init(_ body: @escaping @Sendable () throws -> T) {
         Thread.detachNewThread { [self] in
             result = Result { try body() }
             done.signal()
@@ -247,20 +247,19 @@ struct RestoreSafetyTests {
         try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
         try "taken\n".write(toFile: aside + "/file.txt", atomically: true, encoding: .utf8)
         // Once the database swap is done, the staging name is taken too: the undo cannot rename back.
-        var swapped = false
-        var conflict = false
+        let swapped = Shared<Bool>(), conflict = Shared<Bool>()
         let request = try scene.request(now: now)
         let error = #expect(throws: SnapError.self) {
             _ = try RestoreJob(request, events: { event in
                 guard case .step(let text) = event else { return }
-                if swapped && !conflict {
-                    conflict = true
+                if swapped.value == true && conflict.value != true {
+                    conflict.value = true
                     try? createDatabase(staging)
                 }
-                if text.hasPrefix("swapping") { swapped = true }
+                if text.hasPrefix("swapping") { swapped.value = true }
             }, confirm: { _, _ in true }).run()
         }
-        #expect(conflict, "the database swap was never reached")
+        #expect(conflict.value == true, "the database swap was never reached")
         let message = error?.message ?? ""
         #expect(error?.code == .attention, "a failed undo is exit 75: \(String(describing: error?.code))")
         #expect(!message.contains("nothing was changed") && !message.contains("as it was,") && !message.contains("so the room is as it was"), "\(message)")

@@ -13,7 +13,7 @@ private final class Slot<T>: @unchecked Sendable {
 
 /// Runs `body` on a thread while `fault` runs on this one; returns `body`'s outcome once both
 /// are done (also when `fault` throws: then that error is rethrown after `body` ends).
-public func whileRunning<T>(_ body: @escaping () throws -> T, fault: () throws -> Void) throws -> Result<T, Error> {
+public func whileRunning<T>(_ body: @escaping @Sendable () throws -> T, fault: () throws -> Void) throws -> Result<T, Error> {
     let slot = Slot<Result<T, Error>>()
     let done = DispatchSemaphore(value: 0)
     Thread {

@@ -176,7 +176,7 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
 
 /// Runs `body` on a fresh thread (not on Swift concurrency's small cooperative pool, which
 /// blocking reads would starve); the returned semaphore is signalled when it finishes.
-private func onThread(_ body: @escaping () -> Void) -> DispatchSemaphore {
+private func onThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
         body()
@@ -268,6 +268,7 @@ private func spawnAndCollect(
     let finished = DispatchSemaphore(value: 0)
     var timerDone: DispatchSemaphore?
     if let timeout {
+        let pid = pid
         timerDone = onThread {
             if finished.wait(timeout: .now() + timeout) == .timedOut {
                 state.lock()

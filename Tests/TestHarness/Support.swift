@@ -22,7 +22,7 @@ public final class TempDir: @unchecked Sendable {
         guard made != nil else {
             throw HarnessError("mkdtemp /tmp/\(prefix)-XXXXXX failed: \(String(cString: strerror(errno)))")
         }
-        path = String(cString: template)
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         chmod(path, 0o755)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SentientSnap
+import Synchronization
 
 /// `--on-success CMD` / `--on-failure CMD`: shell commands run after the command finishes.
 struct HookOptions: ParsableArguments {
@@ -42,26 +43,21 @@ struct HookOptions: ParsableArguments {
 
 /// What the running command learned for its hooks: the archive it made or used, and the
 /// message it printed on failure (set by `runReportingErrors`).
-final class HookContext: @unchecked Sendable {
+final class HookContext: Sendable {
     static let shared = HookContext()
-    private let lock = NSLock()
-    private var _archive: String?
-    private var _message: String?
+    private let state = Mutex<(archive: String?, message: String?)>((nil, nil))
 
     var archive: String? {
-        get { lock.withLock { _archive } }
-        set { lock.withLock { _archive = newValue } }
+        get { state.withLock { $0.archive } }
+        set { state.withLock { $0.archive = newValue } }
     }
 
     var message: String? {
-        get { lock.withLock { _message } }
-        set { lock.withLock { _message = newValue } }
+        get { state.withLock { $0.message } }
+        set { state.withLock { $0.message = newValue } }
     }
 
     func reset() {
-        lock.withLock {
-            _archive = nil
-            _message = nil
-        }
+        state.withLock { $0 = (nil, nil) }
     }
 }
