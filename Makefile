@@ -24,7 +24,7 @@ SWIFT_TEST_FLAGS ?= --parallel
 
 # Build: libpq-dev zlib1g-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
-# rsync and openssh-server (offsite sync).
+# rsync and openssh-server (offsite sync). Packaging (make deb): dpkg-dev.
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
 	postgresql-15-postgis-3 dpkg-dev
