@@ -5,6 +5,10 @@
 #   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
 #   make demo      run scripts/demo.sh
 #   make bench     benchmark against pg_dump/pg_restore (bench/run.sh; minutes, not part of test)
+#   make deb       dist/sentient-snap_<version>_<arch>.deb: static Swift runtime, man pages,
+#                  completions, systemd units (packaging/deb/build-deb.sh; needs dpkg-dev)
+#   make test-deb  install that .deb on a bare Debian 12 chroot and back up a room from there
+#                  (scripts/test-deb.sh; root, debootstrap; the chroot is cached)
 #   make install   install the release binary to $(DESTDIR)$(PREFIX)/bin, the drop-in wrappers for
 #                  the old scripts to $(PREFIX)/lib/sentient-snap and the systemd units to $(UNITDIR)
 #
@@ -20,12 +24,12 @@ SWIFT_TEST_FLAGS ?= --parallel
 
 # Build: libpq-dev zlib1g-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
-# rsync and openssh-server (offsite sync).
+# rsync and openssh-server (offsite sync). Packaging (make deb): dpkg-dev.
 APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
-	postgresql-15-postgis-3
+	postgresql-15-postgis-3 dpkg-dev
 
-.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench install clean
+.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench install deb test-deb clean
 
 all: build
 
@@ -95,5 +99,12 @@ install: build
 		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename "$$f")"; \
 	done
 
+# The version is SentientSnapVersion.current (Sources/SentientSnap/SnapError.swift).
+deb: deps
+	SWIFT="$(SWIFT)" packaging/deb/build-deb.sh
+
+test-deb:
+	SWIFT="$(SWIFT)" scripts/test-deb.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build dist

@@ -97,6 +97,10 @@ public struct RoomBackupStatus: Codable, Sendable {
     public var archive: String?
     public var timestamp: String?
     public var age_seconds: Double?
+    /// The newest archive's time (from its name) as Unix time.
+    public var unix_time: Double? = nil
+    /// The newest archive's size in bytes.
+    public var size: Int64? = nil
     /// The archive passed `verify`'s checks.
     public var verified: Bool
     /// "ok", "missing" or "mismatch" (a mismatch also fails verification).
@@ -142,6 +146,8 @@ public enum BackupStatus {
             var status = RoomBackupStatus(
                 room: room, archive: file.path, timestamp: BackupCatalog.localISO(file.name), age_seconds: age,
                 verified: false, sidecar: nil, ok: false, problems: futureProblems, future_dated: futureFiles.map(\.path))
+            status.unix_time = file.name.date.timeIntervalSince1970
+            status.size = file.size
             if age > maxAge {
                 status.problems.append("the newest backup is \(DurationText.describe(age)) old, over the maximum of \(DurationText.describe(maxAge))")
             }

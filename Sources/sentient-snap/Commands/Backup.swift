@@ -31,6 +31,7 @@ struct Backup: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @OptionGroup var dump: BackupOptions
 
@@ -64,6 +65,7 @@ struct Backup: ParsableCommand {
             }
             let result = try job.run()
             HookContext.shared.archive = result.archive
+            MetricsContext.shared.values = result.metricValues
             progress.clear()
             if output.json {
                 print(try jsonString(result))

@@ -36,6 +36,7 @@ struct BackupAll: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: "Rooms backed up at the same time.")
     var parallel: Int = 1
@@ -106,6 +107,7 @@ struct BackupAll: ParsableCommand {
     /// One room, as `backup` would do it; never throws.
     func backUp(_ room: String, envDir: String) -> RoomOutcome {
         let started = Date()
+        var values: [String: Double] = [:]
         var outcome = RoomOutcome(room: room, ok: false, exit_code: 1, archive: nil, size: nil, duration_seconds: 0, error: nil)
         do {
             var flags = connection.flags
@@ -121,12 +123,14 @@ struct BackupAll: ParsableCommand {
             outcome.exit_code = 0
             outcome.archive = result.archive
             outcome.size = result.size
+            values = result.metricValues
         } catch {
             outcome.exit_code = ExitStatus.code(for: error)
             outcome.error = String(describing: error)
             FileHandle.standardError.write(Data("sentient-snap: error: \(room): \(outcome.error!)\n".utf8))
         }
         outcome.duration_seconds = Date().timeIntervalSince(started)
+        metrics.write(MetricsRun(kind: .backup, room: room, started: started, exitCode: outcome.exit_code, values: values))
         let message = outcome.ok ? "backup of \(room) succeeded" : outcome.error ?? "backup of \(room) failed"
         if let hook = outcome.ok ? hooks.onSuccess : hooks.onFailure,
            let problem = Hook.run(hook, outcome: HookOutcome(command: "backup-all", room: room, archive: outcome.archive, exitCode: outcome.exit_code, message: message), stdoutToStderr: output.json) {

@@ -5,7 +5,9 @@ import ArgumentParser
 
 extension Backup {
     func run() throws {
-        try hooks.wrap(command: "backup", room: room.name, json: output.json) { try runCommand() }
+        try hooks.wrap(command: "backup", room: room.name, json: output.json) {
+            try metrics.record(.backup, room: room.name) { try runCommand() }
+        }
     }
 }
 
@@ -13,7 +15,7 @@ extension Restore {
     func run() throws {
         try hooks.wrap(command: "restore", room: room.name, json: output.json) {
             HookContext.shared.archive = archive
-            try runCommand()
+            try metrics.record(.restore, room: room.name, skip: dryRun) { try runCommand() }
         }
     }
 }

@@ -54,6 +54,7 @@ struct Prune: ParsableCommand {
     var dryRun = false
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
@@ -78,11 +79,16 @@ struct Prune: ParsableCommand {
     }
 
     func run() throws {
+        try metrics.record(.prune, room: room?.name, skip: dryRun) { try runCommand() }
+    }
+
+    func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "prune")
         try runReportingErrors {
             var request = PruneRequest(directory: directory, room: room?.name, policy: policy)
             request.dryRun = dryRun
             let result = try Pruner.run(request)
+            MetricsContext.shared.values = result.metricValues
             if !output.quiet {
                 for room in result.rooms {
                     for file in room.future_dated {

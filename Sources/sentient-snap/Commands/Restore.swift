@@ -39,6 +39,7 @@ struct Restore: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Flag(help: "Skip the confirmation prompt.")
     var force = false
@@ -162,6 +163,7 @@ struct Restore: ParsableCommand {
                 return answer == "y" || answer == "yes"
             })
             let result = try job.run()
+            MetricsContext.shared.values = result.metricValues
             progress.clear()
             if output.json {
                 print(try jsonString(result))

@@ -41,8 +41,12 @@ struct Status: ParsableCommand {
     @Flag(help: "Print one JSON array instead of the summary.")
     var json = false
 
+    @Flag(help: "Print Prometheus metrics (sentient_status_*, one sample per room) instead of the summary.")
+    var prometheus = false
+
     func validate() throws {
         try room?.validate()
+        if json && prometheus { throw ValidationError("--json and --prometheus cannot be combined.") }
         do { _ = try DurationText.seconds(maxAge) } catch let error as SnapError { throw ValidationError("--max-age: \(error.message)") }
     }
 
@@ -54,6 +58,8 @@ struct Status: ParsableCommand {
                 directory, rooms: room.map { [$0.name] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database)
             if json {
                 print(try jsonString(statuses))
+            } else if prometheus {
+                print(MetricsFile.renderStatus(statuses), terminator: "")
             } else if statuses.isEmpty {
                 print("no backups in \(directory)")
             } else {

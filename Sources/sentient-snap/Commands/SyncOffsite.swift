@@ -67,6 +67,7 @@ struct SyncOffsite: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
@@ -86,7 +87,7 @@ struct SyncOffsite: ParsableCommand {
     }
 
     func run() throws {
-        try hooks.wrap(command: "sync-offsite", room: nil, json: output.json) {
+        try hooks.wrap(command: "sync-offsite", room: nil, json: output.json) { try metrics.record(.offsiteSync, room: nil, skip: dryRun) {
             try checkRoot(allowRoot: allowRoot, command: "sync-offsite")
             try runReportingErrors {
                 let env = environment
@@ -103,6 +104,7 @@ struct SyncOffsite: ParsableCommand {
                 request.excludes = exclude
                 HookContext.shared.archive = nil
                 let result = try OffsiteSync.run(request)
+                MetricsContext.shared.values = result.metricValues
                 HookContext.shared.message = "\(dryRun ? "would copy" : "copied") \(result.transferred.count) file(s) to \(result.target)"
                 if output.json {
                     print(try jsonString(result))
@@ -117,6 +119,6 @@ struct SyncOffsite: ParsableCommand {
                     print(lines.joined(separator: "\n"))
                 }
             }
-        }
+        } }
     }
 }
