@@ -117,6 +117,29 @@ struct BackupTests {
         #expect(sourceNow > restored, "rows inserted after the snapshot must not be in the archive")
     }
 
+    /// No label provider can be loaded here (sepgsql needs SELinux, dummy_seclabel is not
+    /// shipped), so the label is written into pg_seclabel directly, as a provider would store it.
+    @Test("a security label is refused by name and nothing is written; --no-security-labels leaves it out")
+    func securityLabelsRefused() throws {
+        let fixture = try RoomFixture(events: 5, prefix: "bk_seclabel")
+        try fixture.database.psql("""
+            INSERT INTO pg_catalog.pg_seclabel (objoid, classoid, objsubid, provider, label)
+            VALUES ('public.events'::pg_catalog.regclass, 'pg_catalog.pg_class'::pg_catalog.regclass, 0, 'snap_dummy', 'classified');
+            """)
+        let request = BackupRequest(settings: try fixture.settings(), outputDirectory: fixture.outputDir)
+        let error = #expect(throws: DumpError.self) { try BackupJob(request).run() }
+        #expect(error?.code == .unsupportedObject)
+        #expect(error?.message.contains("security label on table public.events") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("--no-security-labels") == true)
+        #expect(try fixture.outputFiles().isEmpty)
+
+        var leaving = request
+        leaving.noSecurityLabels = true
+        let result = try BackupJob(leaving).run()
+        #expect(result.total_rows == 5)
+        #expect(result.left_out?.contains("security labels") == true, "\(result.left_out ?? [])")
+    }
+
     @Test("privileges changed on a system object are backed up (once refused)")
     func systemPrivilegesBackedUp() throws {
         let fixture = try RoomFixture(events: 10, prefix: "bk_sysacl")
