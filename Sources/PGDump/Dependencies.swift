@@ -39,6 +39,12 @@ extension SchemaReader {
             else { continue }
             objects[i].dependencies.insert(to)
         }
+        // Dependencies set while reading may name an index that a constraint makes (the INDEX
+        // ATTACH of a partition's primary key names both indexes): resolved to the constraint,
+        // as pg_depend's are, or pg_restore -j may attach before the partition's key exists.
+        for i in objects.indices {
+            objects[i].dependencies = Set(objects[i].dependencies.map { resolve($0) ?? $0 })
+        }
         // Everything in a schema comes after the schema; table parts after their table.
         var schemaKey: [String: ObjectKey] = [:]
         for object in objects where object.kind == .schema { schemaKey[object.entries[0].tag] = object.key }

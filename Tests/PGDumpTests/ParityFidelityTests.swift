@@ -231,6 +231,28 @@ struct ParityFidelityTests {
         #expect(try viaStock.psql(rows) == "1 the extension's own, 200 the room's, 300 also the room's | 1,200 | 42")
     }
 
+    /// Stock pg_restore -j2 once ran `ALTER INDEX readings_pkey ATTACH PARTITION
+    /// readings_2024_pkey` before the partition's key existed: the attach named the indexes,
+    /// which constraints make, so its dependencies were lost.
+    @Test("an INDEX ATTACH of a partition's primary key depends on both key constraints")
+    func indexAttachOfKeys() throws {
+        let server = try TestPostgres.shared()
+        let source = try server.createDatabase(prefix: "par_attach")
+        try source.psql("""
+            CREATE TABLE readings (sensor text NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            ALTER TABLE readings ADD PRIMARY KEY (sensor, at);
+            """)
+        let decoder = CustomArchiveDecoder(source: memorySource(try dumpWithOurDumper(source)))
+        _ = try decoder.readHeader()
+        let toc = try decoder.readTOC()
+        let attach = try #require(toc.first { $0.desc == "INDEX ATTACH" && $0.tag == "readings_2024_pkey" })
+        let child = try #require(toc.first { $0.desc == "CONSTRAINT" && $0.tag == "readings_2024 readings_2024_pkey" })
+        let parent = try #require(toc.first { $0.desc == "CONSTRAINT" && $0.tag == "readings readings_pkey" })
+        #expect(attach.dependencies.contains(child.dumpId), "\(attach.dependencies)")
+        #expect(attach.dependencies.contains(parent.dumpId), "\(attach.dependencies)")
+    }
+
     /// A table's ACL entry starts with REVOKE ALL, which also takes away column privileges:
     /// stock `pg_restore -j2` once ran a foreign table's column GRANT first and lost it.
     @Test("a column's ACL entry depends on its table's ACL entry, as pg_dump's do")
