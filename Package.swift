@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter"]),
 
         // MARK: - Tests
-        .target(name: "TestHarness", dependencies: ["PGWire"], path: "Tests/TestHarness"),
+        .target(name: "TestHarness", dependencies: ["PGWire", "PGDump"], path: "Tests/TestHarness"),
         .testTarget(name: "PGWireTests", dependencies: ["PGWire", "TestHarness"]),
         /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),

@@ -84,7 +84,7 @@ struct ExportSafetyTests {
     func exclusiveOutput() throws {
         let dir = try TempDir(prefix: "snap-exout")
         let archive = dir.file("a.tar.gz")
-        try writeArchive(archive, dump: try craftedDumpForExport())
+        try writeArchive(archive, dump: try craftedDump())
         let victim = dir.file("victim")
         try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
 
@@ -113,25 +113,4 @@ struct ExportSafetyTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".partial") && $0 != ".fresh.sql.partial" }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
-}
-
-/// A plain, valid dump: one table with two rows.
-private func craftedDumpForExport() throws -> [UInt8] {
-    var dump: [UInt8] = []
-    let encoder = CustomArchiveEncoder { dump.append(contentsOf: $0) }
-    try encoder.writeHeader(DumpHeader(createdAt: Date(timeIntervalSince1970: 1_735_732_800), databaseName: "d", serverVersion: "15", dumperVersion: "sentient-snap test"))
-    var table = TOCEntry(dumpId: 1, tag: "t", desc: "TABLE", section: .preData)
-    table.defn = "CREATE TABLE public.t (n integer);\n"
-    table.namespace = "public"
-    var data = TOCEntry(dumpId: 2, tag: "t", desc: "TABLE DATA", section: .data)
-    data.hadDumper = true
-    data.dataOffset = .notSet
-    data.copyStmt = "COPY public.t (n) FROM stdin;\n"
-    data.namespace = "public"
-    data.dependencies = [1]
-    try encoder.writeTOC([table, data])
-    try encoder.beginData(dumpId: 2)
-    try encoder.writeData(Array("1\n2\n\\.\n\n\n".utf8))
-    try encoder.endData()
-    return dump
 }

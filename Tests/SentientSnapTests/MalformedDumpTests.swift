@@ -6,33 +6,9 @@ import TestHarness
 import Testing
 
 /// An archive in our layout whose dump has the given post-data entries (ids and dependencies
-/// as given, unchecked), after a table with one data block.
+/// as given, unchecked), after a table with one row.
 private func archiveWithDump(_ path: String, post: [(id: Int32, deps: [Int32])]) throws {
-    var dump: [UInt8] = []
-    let encoder = CustomArchiveEncoder { dump.append(contentsOf: $0) }
-    try encoder.writeHeader(DumpHeader(createdAt: Date(timeIntervalSince1970: 1_735_732_800), databaseName: "d", serverVersion: "15", dumperVersion: "sentient-snap test"))
-    var table = TOCEntry(dumpId: 1, tag: "t", desc: "TABLE", section: .preData)
-    table.defn = "CREATE TABLE public.t (n integer);\n"
-    table.namespace = "public"
-    var data = TOCEntry(dumpId: 2, tag: "t", desc: "TABLE DATA", section: .data)
-    data.hadDumper = true
-    data.dataOffset = .notSet
-    data.copyStmt = "COPY public.t (n) FROM stdin;\n"
-    data.namespace = "public"
-    data.dependencies = [1]
-    var entries = [table, data]
-    for (n, item) in post.enumerated() {
-        var index = TOCEntry(dumpId: item.id, tag: "t_i\(n)", desc: "INDEX", section: .postData)
-        index.defn = "CREATE INDEX t_i\(n) ON public.t (n);\n"
-        index.namespace = "public"
-        index.dependencies = item.deps
-        entries.append(index)
-    }
-    try encoder.writeTOC(entries)
-    try encoder.beginData(dumpId: 2)
-    try encoder.writeData(Array("1\n\\.\n\n\n".utf8))
-    try encoder.endData()
-    try writeArchive(path, dump: dump)
+    try writeArchive(path, dump: try craftedDump(post: post, rows: [1]))
 }
 
 /// An archive in our layout holding `dump` as db/database.dump, listed in the manifest with its
