@@ -140,8 +140,7 @@ public final class RestoreJob {
         if restoreDatabase && request.inPlace {
             events(.step("restoring in place into \(live) (not atomic)"))
             loaded = try InPlaceRestore.run(
-                settings: settings, archive: request.archive, inspection: inspection, jobs: request.jobs,
-                allowIndexFailures: request.allowIndexFailures
+                settings: settings, archive: request.archive, inspection: inspection, options: request.engineOptions
             ) { [events] progress in events(.progress(progress)) }
             tables = loaded.rows
         } else if restoreDatabase, let maintenance {

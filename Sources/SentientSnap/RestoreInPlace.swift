@@ -21,12 +21,12 @@ enum InPlaceRestore {
     ///
     /// Every schema but the system ones is dropped (in one transaction) and `public` recreated
     /// as in template0; then the dump is loaded and row counts checked against the manifest.
-    /// Objects keep their archived owners only when a superuser restores; otherwise they belong
-    /// to the restoring user (pg_restore's `--no-owner`).
+    /// Objects keep their archived owners only when a superuser restores without `--no-owner`;
+    /// otherwise they belong to the restoring user. `--no-acl` and `--no-tablespaces` apply as in staging.
     /// - Throws: `SnapError(.failure)` before anything changed when the user does not own the
     ///   database; `SnapError(.failure)` saying the database is incomplete when the load fails.
     static func run(
-        settings: RoomSettings, archive: String, inspection: ArchiveInspection, jobs: Int, allowIndexFailures: Bool = false,
+        settings: RoomSettings, archive: String, inspection: ArchiveInspection, options requested: RestoreOptions,
         progress: @escaping @Sendable (RestoreProgress) -> Void
     ) throws -> RestoreStats {
         let live = settings.pgDatabase
@@ -80,12 +80,10 @@ enum InPlaceRestore {
         }
 
         do {
-            var options = RestoreOptions()
-            options.jobs = jobs
+            var options = requested
             // Who runs --in-place cannot create databases, so cannot give objects to other roles
             // either: like pg_restore --no-owner, they belong to the restoring user.
-            options.noOwner = !superuser
-            options.allowIndexFailures = allowIndexFailures
+            options.noOwner = requested.noOwner || !superuser
             let stats = try ArchiveDatabase.load(
                 archive: archive, inspection: inspection, target: settings.connection, options: options, progress: progress)
             if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {

@@ -27,6 +27,19 @@ public struct RestoreRequest: Sendable {
     /// Ignore the archive's tablespaces: everything goes to the database's default (`--no-tablespaces`).
     public var noTablespaces = false
     public var now = Date()
+
+    /// What the restore engine is told, the same for the staging and the in-place load, so
+    /// that no leave-out flag is honoured by one and silently ignored by the other.
+    var engineOptions: RestoreOptions {
+        var options = RestoreOptions()
+        options.jobs = jobs
+        options.noOwner = noOwner
+        options.noACL = noACL
+        options.createRoles = createRoles
+        options.allowIndexFailures = allowIndexFailures
+        options.noTablespaces = noTablespaces
+        return options
+    }
     /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).
     public var restoreMQTT = true
     /// Leave retained topics the archive does not have (`--mqtt-keep-extra`); default: clear them.

@@ -75,13 +75,7 @@ extension RestoreJob {
         }
         defer { PartialFiles.shared.unregisterAction("staging") }
         do {
-            var options = RestoreOptions()
-            options.jobs = request.jobs
-            options.noOwner = request.noOwner
-            options.noACL = request.noACL
-            options.createRoles = request.createRoles
-            options.allowIndexFailures = request.allowIndexFailures
-            options.noTablespaces = request.noTablespaces
+            let options = request.engineOptions
             let stats = try ArchiveDatabase.load(
                 archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
                 options: options) { [events] progress in events(.progress(progress)) }

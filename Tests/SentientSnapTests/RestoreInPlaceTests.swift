@@ -70,4 +70,22 @@ struct RestoreInPlaceTests {
         #expect(try live.database.psql("SELECT count(*) FROM events") == "3")
         #expect(!FileManager.default.fileExists(atPath: source.dir.path + "/rooms-x"))
     }
+
+    @Test("--in-place honours --no-acl, --no-owner and --no-tablespaces as the staging restore does")
+    func inPlaceHonoursLeaveOutFlags() throws {
+        let source = try RoomFixture(events: 10, prefix: "rip_acl_src")
+        let reader = "snap_rip_reader_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        try TestPostgres.shared().admin { try $0.execute("CREATE ROLE \(quoteIdentifier(reader))") }
+        try source.database.psql("GRANT SELECT ON events TO \(quoteIdentifier(reader)); ALTER TABLE events OWNER TO \(quoteIdentifier(reader))")
+        let archive = try backup(source)
+        let live = try RoomFixture(events: 3, prefix: "rip_acl_live")
+        var request = try restoreRequest(archive, into: live.database, room: "pharaohs", roomsDir: source.dir.path + "/rooms-acl")
+        request.inPlace = true
+        request.noACL = true
+        request.noOwner = true
+        _ = try RestoreJob(request, confirm: { _, _ in true }).run()
+        #expect(try tableChecksums(live.database) == tableChecksums(source.database))
+        #expect(try live.database.psql("SELECT coalesce(relacl::text, 'none') FROM pg_class WHERE relname = 'events'") == "none")
+        #expect(try live.database.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'events'") == live.database.settings.user)
+    }
 }
