@@ -92,6 +92,14 @@ public enum ArchiveSignature {
         }
     }
 
+    /// A warning when the signing key can be read by users other than its owner (ssh-keygen
+    /// itself refuses such a key: "UNPROTECTED PRIVATE KEY FILE").
+    public static func permissionWarning(_ file: KeyFile) -> String? {
+        var info = stat()
+        guard stat(file.path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
+        return "the signing key \(file.path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 0600 \(file.path); anyone who can read it can sign archives your restores will trust"
+    }
+
     /// A key file's bytes (a regular file, at most `limit` bytes).
     static func readKeyFile(_ file: KeyFile, what: String, limit: Int) throws -> [UInt8] {
         let fd = open(file.path, O_RDONLY | O_CLOEXEC)
@@ -211,6 +219,9 @@ public enum ArchiveSignature {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
+            if errno == ELOOP {
+                throw SnapError(.damagedArchive, "\(path) is a symbolic link; a signature is never read through a link, refusing the archive (nothing was changed)")
+            }
             if errno == ENOENT {
                 guard case .require(let trusted) = policy else { return nil }
                 throw SnapError(.damagedArchive, "\(archive) is not signed (no \(name) beside it), and the trusted keys file \(trusted.file.path) (from \(trusted.file.origin)) requires a signature by a trusted key; refusing the archive (nothing was changed). Backups are signed with backup --sign-key (or SENTIENT_SIGN_KEY)")

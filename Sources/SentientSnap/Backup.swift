@@ -125,6 +125,7 @@ public final class BackupJob {
             revision = try RoomConfig.revision(roomDirectory: roomDirectory)
         }
         let signingKey = try request.signKey.map(ArchiveSignature.loadSigningKey)
+        request.signKey.flatMap(ArchiveSignature.permissionWarning).map(warn)
 
         // One backup of a room per output directory at a time: a second one waits its turn
         // (released, and the lock file removed, when this function returns).

@@ -83,10 +83,12 @@ struct SignedArchiveCLITests {
         // Nothing hidden is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: signed.room.output).filter { $0.hasPrefix(".") }.isEmpty)
 
-        // From the env file, with --json naming the signature.
+        // From the env file, with --json naming the signature; a key others can read draws a warning.
         try signed.room.writeEnv("SENTIENT_SIGN_KEY=\(signed.signKey)\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: signed.signKey)
         let second = try snap(["backup", "pharaohs", signed.room.output, "--json", "--allow-root"] + signed.room.flags())
         #expect(second.status == 0, "\(second)")
+        #expect(second.stderr.contains("can be read by other users (mode 640)"), "\(second.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any]
         let archive = try #require(object?["archive"] as? String)
         #expect(object?["signature"] as? String == archive + ".sig")
@@ -165,6 +167,12 @@ struct SignedArchiveCLITests {
         #expect(damaged.stderr.contains(".sig"), "\(damaged.stderr)")
         try String(original.prefix(original.count / 2)).write(toFile: sig, atomically: true, encoding: .utf8)
         #expect(try signed.verify().status == 65)
+        // A .sig that is a link is not followed.
+        try FileManager.default.removeItem(atPath: sig)
+        try FileManager.default.createSymbolicLink(atPath: sig, withDestinationPath: signed.keys + "/sign_key.pub")
+        let link = try signed.verify()
+        #expect(link.status == 65, "\(link)")
+        #expect(link.stderr.contains("symbolic link"), "\(link.stderr)")
 
         // Signed for another purpose by the right key: refused even without --trusted-keys.
         try signed.resign(with: signed.signKey, namespace: "file")
