@@ -37,10 +37,13 @@ let package = Package(
         /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
         /// No SQL, no archives.
         .target(name: "RoomWires"),
+        /// OpenSSH signatures (SSHSIG, `ssh-keygen -Y sign/verify`), keys and allowed_signers,
+        /// on swift-crypto's Ed25519 and SHA-512. Knows nothing of archives.
+        .target(name: "SSHSig", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "SSHSig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -63,10 +66,11 @@ let package = Package(
         /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "Compression", "TestHarness"]),
+        .testTarget(name: "SSHSigTests", dependencies: ["SSHSig", "TestHarness"]),
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
-            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "TestHarness"]
         ),
         /// HelpSnapshots/ is read from the source tree by path, not bundled.
         .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),

@@ -2,6 +2,7 @@ import ArchiveWriter
 import Crypto
 import Foundation
 import PGDump
+import SSHSig
 
 /// What reading a whole archive found (`verify`, and step 1 of every restore).
 public struct ArchiveInspection: Sendable {
@@ -36,6 +37,8 @@ public struct ArchiveInspection: Sendable {
     public var sha256 = ""
     /// "ok", "missing" or "mismatch".
     public var sidecar = "missing"
+    /// `<archive>.sig`, checked (nil: none, or not looked at).
+    public var signature: SignatureReport?
     /// Things worth saying that are not damage (e.g. "legacy archive: no checksums").
     public var notes: [String] = []
     /// What `config/` holds, as read here: what a restore's extracted tree must equal.
@@ -70,19 +73,21 @@ public struct ConfigTree: Sendable, Equatable {
 
 /// Reads an archive end to end and checks everything it can: gzip CRCs and sizes, tar
 /// checksums, safe entry names and links, the manifest's SHA-256s and sizes, the dump's
-/// structure and row counts, and the `.sha256` sidecar.
+/// structure and row counts, the `.sha256` sidecar and, as `signatures` says, the `.sig`.
 public enum ArchiveInspector {
     /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
-    ///   naming every problem found.
-    public static func inspect(_ path: String) throws -> ArchiveInspection {
+    ///   naming every problem found. A required signature that is missing or not by a trusted
+    ///   key is refused before the archive is read.
+    public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
+        let pendingSignature = try ArchiveSignature.prepare(archive: path, policy: signatures)
         var failures: [String] = []
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
         // The sidecar check hashes the file itself: on another core while the content is inflated
         // and checked here (page cache; it never waits for this thread unless it is faster).
-        let fileDigest = FileDigest(path)
+        let fileDigest = FileDigest(path, sha512: pendingSignature != nil)
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
         var configBytes: Int64 = 0
@@ -224,8 +229,15 @@ public enum ArchiveInspector {
             inspection.notes.append("made by the old backup scripts: no per-file checksums or row counts to compare")
         }
 
-        // The sidecar.
-        inspection.sha256 = try fileDigest.wait()
+        // The sidecar, and the signature (over the same bytes, hashed in the same pass).
+        let digests = try fileDigest.wait()
+        inspection.sha256 = BackupJob.hex(digests.sha256)
+        if let pendingSignature {
+            switch pendingSignature.verify(digests) {
+            case .success(let report): inspection.signature = report
+            case .failure(let error): failures.append(error.message)
+            }
+        }
         if let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) {
             let recorded = text.split(separator: " ").first.map(String.init) ?? ""
             if recorded == inspection.sha256 {
@@ -406,20 +418,21 @@ public enum ConfigLimits {
     }
 }
 
-/// SHA-256 of a whole file, computed on its own thread from the moment it is created.
+/// SHA-256 (and SHA-512, for a signature) of a whole file, computed on its own thread from the
+/// moment it is created.
 private final class FileDigest: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let result = Locked<Result<String, Error>>(.success(""))
+    private let result = Locked<Result<MessageDigests, Error>>(.success(MessageDigests(sha256: [], sha512: nil)))
 
-    init(_ path: String) {
+    init(_ path: String, sha512: Bool) {
         Thread.detachNewThread { [self] in
-            let digest = Result { try BackupJob.sha256(ofFile: path) }
+            let digest = Result { try ArchiveSignature.digests(ofFile: path, sha512: sha512) }
             result.withLock { $0 = digest }
             done.signal()
         }
     }
 
-    func wait() throws -> String {
+    func wait() throws -> MessageDigests {
         done.wait()
         done.signal()
         return try result.withLock { $0 }.get()

@@ -4,6 +4,7 @@ import Foundation
 import RoomWires
 import PGDump
 import PGWire
+import SSHSig
 import Synchronization
 
 /// What to back up and how.
@@ -40,6 +41,8 @@ public struct BackupRequest: Sendable {
     public var requireMQTT = false
     /// Settle time (`--mqtt-settle`) and caps of the MQTT capture.
     public var mqttLimits = RetainedState.CaptureLimits()
+    /// The key that signs the archive into `<archive>.sig` (`--sign-key`, `SENTIENT_SIGN_KEY`).
+    public var signKey: KeyFile?
 
     public init(settings: RoomSettings, outputDirectory: String) {
         self.settings = settings
@@ -64,6 +67,9 @@ public struct BackupResult: Codable, Sendable {
     /// What the backup's options left out of the dump (schemas, large objects, publications,
     /// subscriptions, comments, security labels); nil when nothing.
     public var left_out: [String]? = nil
+    /// `<archive>.sig` and its key's fingerprint; nil when not signed.
+    public var signature: String? = nil
+    public var signed_by: String? = nil
 }
 
 /// Things a backup tells while it runs.
@@ -118,6 +124,8 @@ public final class BackupJob {
             walked.skipped.forEach { warn("not stored (not a file, directory or link): \($0)") }
             revision = try RoomConfig.revision(roomDirectory: roomDirectory)
         }
+        let signingKey = try request.signKey.map(ArchiveSignature.loadSigningKey)
+        request.signKey.flatMap(ArchiveSignature.permissionWarning).map(warn)
 
         // One backup of a room per output directory at a time: a second one waits its turn
         // (released, and the lock file removed, when this function returns).
@@ -269,15 +277,19 @@ public final class BackupJob {
         unlink(partialPath)
         Self.fsyncDirectory(outputDirectory)
         success = true
-        let digest = try Self.sha256(ofFile: finalPath)
+        // One pass over the published bytes for the sidecar and the signature.
+        let digests = try ArchiveSignature.digests(ofFile: finalPath, sha512: signingKey != nil)
+        let digest = Self.hex(digests.sha256)
         try Self.writeSidecar(for: finalPath, digest: digest)
+        let signature = try signingKey.map { try ArchiveSignature.sign(finalPath, digests: digests, key: $0) }
 
         let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.int64Value ?? 0
         return BackupResult(
             room: room, archive: finalPath, size: size, sha256: digest, tables: tables, total_rows: totalRows,
             config_files: files.count - (retained == nil ? 1 : 2), duration_seconds: Date().timeIntervalSince(started),
             server_version: plan.serverVersion, warnings: warnings, mqtt: mqttRecord,
-            left_out: dumpOptions.leftOut.isEmpty ? nil : dumpOptions.leftOut)
+            left_out: dumpOptions.leftOut.isEmpty ? nil : dumpOptions.leftOut,
+            signature: signature.map { _ in finalPath + ArchiveSignature.suffix }, signed_by: signature?.publicKey.fingerprint)
     }
 
     // MARK: - Steps

@@ -17,6 +17,8 @@ public struct BackupListing: Codable, Sendable {
     public var rows: Int64?
     /// "present" or "missing" (`list` does not hash archives; `verify` and `status` do).
     public var sidecar: String
+    /// `<archive>.sig`: "present" or "missing" (checked by `verify`, not here).
+    public var signature: String = "missing"
     /// Made by the old backup-room.sh (no `format_version` in its manifest).
     public var legacy: Bool
     /// Compressed bytes read to find the manifest.
@@ -68,6 +70,7 @@ public enum BackupCatalog {
                 age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
                 sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil,
                 future_dated: file.name.isFutureDated(now: now))
+            listing.signature = file.hasSignature ? "present" : "missing"
             do {
                 let (manifest, bytesRead) = try readHead(file.path)
                 listing.bytes_read = bytesRead

@@ -117,6 +117,8 @@ public struct BackupFile: Sendable {
     public var path: String
     public var size: Int64
     public var hasSidecar: Bool
+    /// `<archive>.sig` is there (not checked: `verify` does that).
+    public var hasSignature = false
 }
 
 /// Finding backups in a directory.
@@ -133,7 +135,9 @@ public enum BackupDirectory {
             let path = (directory as NSString).appendingPathComponent(entry)
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            files.append(BackupFile(name: name, path: path, size: Int64(info.st_size), hasSidecar: present.contains(name.sidecarName)))
+            files.append(BackupFile(
+                name: name, path: path, size: Int64(info.st_size), hasSidecar: present.contains(name.sidecarName),
+                hasSignature: present.contains(name.fileName + ArchiveSignature.suffix)))
         }
         return files.sorted { $1.name < $0.name }
     }

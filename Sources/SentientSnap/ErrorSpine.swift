@@ -4,6 +4,7 @@ import Foundation
 import PGDump
 import PGWire
 import RoomWires
+import SSHSig
 
 // The one classification from any error the tool can throw to a `SnapError.Code`, so the CLI
 // maps a single type to its exit table and never needs to know the lower modules' errors.
@@ -53,6 +54,13 @@ extension SnapError {
             }
         case is MiniHTTP.Failure:
             return .unreachable
+        case let error as SignatureError:
+            switch error.code {
+            // The archive's .sig: damaged, or not by a key the venue trusts (issue 17).
+            case .malformedSignature, .unsupportedSignature, .wrongNamespace, .badSignature, .notTrusted: return .damagedArchive
+            // A key or allowed_signers file the user named.
+            case .malformedKey, .encryptedKey, .unsupportedKey, .malformedAllowedSigners: return .usage
+            }
         default:
             return .failure
         }
@@ -94,6 +102,7 @@ extension SnapError {
         case let error as DumpError: return error.code.rawValue
         case let error as MQTTError: return error.code.rawValue
         case let error as DockerError: return error.code.rawValue
+        case let error as SignatureError: return "\(error.code)"
         case let error as RestoreError: return error.underlying.sqlState.map { "SQLSTATE \($0)" }
         default: return nil
         }

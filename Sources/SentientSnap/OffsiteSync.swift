@@ -52,7 +52,8 @@ public struct OffsiteSyncRequest: Sendable {
     public var sshPort: Int?
     /// Extra `-o` options for ssh (e.g. `StrictHostKeyChecking=accept-new`).
     public var sshOptions: [String] = []
-    /// rsync filter patterns; a file selected by an include always travels with its sidecar.
+    /// rsync filter patterns; a file selected by an include always travels with its sidecar
+    /// and its signature (`.sha256`, `.sig`).
     public var includes: [String] = []
     public var excludes: [String] = []
     /// The rsync executable (a name looked up on PATH, or a path).
@@ -106,15 +107,16 @@ public enum OffsiteSync {
             break
         }
         // Filters, first match wins: never hidden files (.partial, .tmp); excludes, each with
-        // its sidecar; includes, each with its sidecar; then, if anything was included, nothing else.
+        // its sidecar and signature; includes, each with its sidecar and signature; then, if
+        // anything was included, nothing else.
         args.append("--exclude=.*")
         for pattern in request.excludes {
             args.append("--exclude=\(pattern)")
-            if !pattern.hasSuffix("*") { args.append("--exclude=\(pattern).sha256") }
+            if !pattern.hasSuffix("*") { args += ["--exclude=\(pattern).sha256", "--exclude=\(pattern)\(ArchiveSignature.suffix)"] }
         }
         for pattern in request.includes {
             args.append("--include=\(pattern)")
-            if !pattern.hasSuffix("*") { args.append("--include=\(pattern).sha256") }
+            if !pattern.hasSuffix("*") { args += ["--include=\(pattern).sha256", "--include=\(pattern)\(ArchiveSignature.suffix)"] }
         }
         if !request.includes.isEmpty { args.append("--exclude=*") }
         let source = request.source.hasSuffix("/") ? request.source : request.source + "/"

@@ -104,7 +104,7 @@ public struct PruneResult: Codable, Sendable {
     public struct Room: Codable, Sendable {
         public var room: String
         public var kept: [Kept]
-        /// Archives removed (their sidecars went with them).
+        /// Archives removed (their `.sha256` and `.sig` went with them).
         public var deleted: [String]
         /// Archives dated in the future (a clock that was wrong): kept, and not the newest.
         public var future_dated: [String]
@@ -155,11 +155,12 @@ public enum Pruner {
                 guard remove(path) else { continue }
                 entry.deleted.append(name)
                 result.bytes_freed += bySize[name]?.size ?? 0
-                let sidecar = path + ".sha256"
-                var info = stat()
-                if lstat(sidecar, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
-                    result.bytes_freed += Int64(info.st_size)
-                    _ = remove(sidecar)
+                for sidecar in [path + ".sha256", path + ArchiveSignature.suffix] {
+                    var info = stat()
+                    if lstat(sidecar, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+                        result.bytes_freed += Int64(info.st_size)
+                        _ = remove(sidecar)
+                    }
                 }
             }
             result.rooms.append(entry)

@@ -34,7 +34,8 @@ public final class RestoreJob {
 
         // 1. Verify the whole archive before touching anything.
         events(.step("verifying \(request.archive)"))
-        let inspection = try ArchiveInspector.inspect(request.archive)
+        let signatures = try request.trustedKeys.map { SignaturePolicy.require(try TrustedKeys.load($0)) } ?? .checkIfPresent
+        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures)
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")
@@ -88,6 +89,7 @@ public final class RestoreJob {
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
+        plan.append("signature: " + (inspection.signature?.summary ?? "none (the archive has no .sig)"))
         if restoreDatabase && request.inPlace {
             guard liveExists else {
                 throw SnapError(.inputNotFound, "--in-place restores into the existing database \(live), which does not exist on \(settings.host):\(settings.pgPort); leave out --in-place (needs CREATEDB); nothing was changed")
@@ -119,7 +121,8 @@ public final class RestoreJob {
                 previous_database: nil, dropped_databases: [], config_dir: restoreConfig ? configDir : nil,
                 previous_config_dir: nil, tables: [:], rows_restored: 0, rows_after_swap: nil,
                 room_control: control.rawValue, restarted: false, ready: nil,
-                duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: [], plan: plan)
+                duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: [], plan: plan,
+                signature: inspection.signature)
         }
         guard try confirm(plan, warnings) else {
             throw SnapError(.failure, "restore cancelled; nothing was changed")
@@ -260,7 +263,8 @@ public final class RestoreJob {
             rows_restored: tables.values.reduce(0, +), rows_after_swap: rowsAfterSwap,
             room_control: control.rawValue, restarted: restarted, ready: ready,
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
-            mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration)
+            mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration,
+            signature: inspection.signature)
     }
 
     /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no

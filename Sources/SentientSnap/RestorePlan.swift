@@ -48,6 +48,9 @@ public struct RestoreRequest: Sendable {
     public var mqttLimits = RetainedState.CaptureLimits()
     /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
     public var keepPreRestore = PreRestoreRetention.defaultKeep
+    /// The allowed_signers file whose keys must have signed the archive (`--trusted-keys`,
+    /// `SENTIENT_TRUSTED_KEYS`); without it a present `.sig` is checked but not required.
+    public var trustedKeys: KeyFile?
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings
@@ -82,6 +85,8 @@ public struct RestoreResult: Codable, Sendable {
     /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
     public var swap_started_at: String? = nil
     public var swap_duration_seconds: Double? = nil
+    /// The archive's `.sig`, checked; nil when the archive has none.
+    public var signature: SignatureReport? = nil
 }
 
 public enum RestoreEvent: Sendable {

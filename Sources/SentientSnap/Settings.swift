@@ -35,6 +35,11 @@ public struct RoomSettings: Sendable {
     public var container: String
     /// libpq's `sslmode`; nil leaves it to libpq (`PGSSLMODE`, else `prefer`).
     public var sslMode: String?
+    /// The OpenSSH Ed25519 private key that signs archives (`SENTIENT_SIGN_KEY`; `--sign-key`
+    /// overrides it), and the allowed_signers file a restore trusts (`SENTIENT_TRUSTED_KEYS`;
+    /// `--trusted-keys`). nil when not set.
+    public var signKey: String?
+    public var trustedKeys: String?
     /// The env file that was read, if any.
     public var envFile: String?
     /// Where each value came from, by key ("--pg-port", "SENTIENT_PG_PORT in /etc/sentient/x.env", ...).
@@ -163,6 +168,8 @@ public struct RoomSettings: Sendable {
             roomsDir: lookup("SENTIENT_ROOMS_DIR", flag: ("--rooms-dir", flags.roomsDir), default: "./rooms")!,
             container: lookup("SENTIENT_CONTAINER", flag: ("--container", flags.container), default: "sentient-\(room)")!,
             sslMode: try sslMode(),
+            signKey: lookup("SENTIENT_SIGN_KEY", flag: nil, default: nil),
+            trustedKeys: lookup("SENTIENT_TRUSTED_KEYS", flag: nil, default: nil),
             envFile: envFile?.path, origins: origins, warnings: warnings,
             pgPassword: lookup("SENTIENT_PG_PASSWORD", flag: nil, default: nil))
         return settings

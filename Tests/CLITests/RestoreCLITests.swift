@@ -10,9 +10,10 @@ struct RestoreCLIRoom {
     let archive: String
     var marker: String { room.rooms + "/pharaohs/local-change.txt" }
 
-    init() throws {
+    /// - Parameter backupArgs: more flags for the backup (`--sign-key`).
+    init(backupArgs: [String] = []) throws {
         room = try CLIRoom()
-        let backup = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root"] + room.flags())
+        let backup = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root"] + room.flags() + backupArgs)
         guard backup.status == 0,
               let object = try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any],
               let archive = object["archive"] as? String

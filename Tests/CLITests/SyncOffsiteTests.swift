@@ -139,6 +139,27 @@ struct SyncOffsiteTests {
         #expect(mismatch.status == 65, "\(mismatch.stderr)")
     }
 
+    @Test("signatures travel with their archives: all of them, and with --include; --exclude leaves them")
+    func signatures() throws {
+        let fixture = try SyncFixture()
+        for name in fixture.archives {
+            try "-----BEGIN SSH SIGNATURE-----\n\(name)\n-----END SSH SIGNATURE-----\n".write(toFile: fixture.source + "/" + name + ".sig", atomically: true, encoding: .utf8)
+        }
+        try Data("sig".utf8).write(to: URL(fileURLWithPath: fixture.source + "/.sentient-pharaohs-20240101-020000.tar.gz.sig.partial"))
+        let picked = try fixture.target("picked")
+        let include = try snap(["sync-offsite", fixture.source, picked, "--include", "sentient-pharaohs-20240101-*.tar.gz", "--allow-root"])
+        #expect(include.status == 0, "\(include.stderr)")
+        let name = fixture.archives[0]
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: picked)) == [name, name + ".sha256", name + ".sig"])
+        #expect(try String(contentsOfFile: picked + "/" + name + ".sig", encoding: .utf8).contains(name))
+
+        let rest = try fixture.target("rest")
+        let exclude = try snap(["sync-offsite", fixture.source, rest, "--exclude", "sentient-pharaohs-20240101-*.tar.gz", "--allow-root"])
+        #expect(exclude.status == 0, "\(exclude.stderr)")
+        let others = Array(fixture.archives.dropFirst())
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: rest)) == Set(others.flatMap { [$0, $0 + ".sha256", $0 + ".sig"] }))
+    }
+
     @Test("--delete refuses (exit 64, nothing changed) an empty source and deleting over half the target's archives, unless --allow-mass-delete")
     func massDeleteGuard() throws {
         let fixture = try SyncFixture(size: 1024)

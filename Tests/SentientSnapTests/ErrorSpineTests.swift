@@ -4,6 +4,7 @@ import Compression
 import PGWire
 @testable import RoomWires
 import SentientSnap
+import SSHSig
 import Testing
 
 /// `SnapError.classify`: the one table from every error type the tool throws to a room-level
@@ -68,6 +69,19 @@ struct ErrorSpineTests {
         #expect(SnapError.classify(lost) == .unreachable)
         #expect(SnapError.causeChain(lost).count == 2)
         #expect(SnapError.causeChain(lost).last?.hasPrefix("PGError(connectionLost, SQLSTATE 57P01)") == true)
+    }
+
+    @Test("SignatureError: the archive's signature 65, the user's key files 64")
+    func signatureErrors() {
+        let expected: [(SignatureError.Code, SnapError.Code)] = [
+            (.malformedSignature, .damagedArchive), (.unsupportedSignature, .damagedArchive), (.wrongNamespace, .damagedArchive),
+            (.badSignature, .damagedArchive), (.notTrusted, .damagedArchive),
+            (.malformedKey, .usage), (.encryptedKey, .usage), (.unsupportedKey, .usage), (.malformedAllowedSigners, .usage),
+        ]
+        for (code, snap) in expected {
+            #expect(SnapError.classify(SignatureError(code, "m")) == snap, "\(code)")
+        }
+        #expect(SnapError.causeChain(SnapError(wrapping: SignatureError(.notTrusted, "m"), "w")).last == "SignatureError(notTrusted): m")
     }
 
     @Test("MQTT, Docker and HTTP errors: unreachable 69, authentication 77, the rest 1")

@@ -141,6 +141,18 @@ struct PruneTests {
         #expect(dir.archives.filter { $0.contains("clockwork") }.count == 3)
     }
 
+    @Test("an archive's .sig signature goes with it; a kept archive keeps its own")
+    func signatures() throws {
+        let names = (1...4).map { archiveName("pharaohs", 2024, 12, $0) }
+        let dir = try BackupDir(names)
+        for name in names { quickWrite(dir.dir.file(name + ".sig"), "-----BEGIN SSH SIGNATURE-----\n") }
+        let result = try Pruner.run(PruneRequest(directory: dir.dir.path, policy: RetentionPolicy(last: 1)))
+        #expect(dir.archives == [names[3]])
+        #expect(Set(dir.all.filter { $0.hasSuffix(".sig") }) == [names[3] + ".sig"])
+        #expect(result.rooms.first?.deleted.count == 3)
+        for name in dir.foreign { #expect(dir.all.contains(name), "\(name) was touched") }
+    }
+
     @Test("stale hidden .partial files of ours go after a day; fresh ones and look-alikes stay")
     func partials() throws {
         let dir = try BackupDir([archiveName("pharaohs", 2024, 1, 1)])

@@ -8,7 +8,8 @@ struct Backup: ParsableCommand {
         discussion: """
             Dumps the room's database from one consistent snapshot (no pg_dump, no docker exec), \
             stores its config tree, writes the archive as a hidden .partial file, fsyncs and \
-            renames it, then writes <archive>.sha256. Archives are created mode 0600. \
+            renames it, then writes <archive>.sha256 and, with --sign-key, the SSH signature \
+            <archive>.sig. Archives are created mode 0600. \
             Settings come from flags, then <env-dir>/<room>.env, then the environment, then \
             PGHOST/PGPORT/PGUSER/PGDATABASE, then defaults. The password is never a flag: \
             SENTIENT_PG_PASSWORD in the env file, PGPASSWORD or ~/.pgpass.
@@ -76,6 +77,7 @@ struct Backup: ParsableCommand {
                       archive   \(result.archive)
                       size      \(formatBytes(result.size))
                       sha256    \(result.sha256)
+                      signature \(result.signature.map { "\($0) (by \(result.signed_by ?? "?"))" } ?? "none (no --sign-key)")
                       database  \(tableCount) table\(tableCount == 1 ? "" : "s"), \(formatCount(result.total_rows)) rows (PostgreSQL \(result.server_version))
                       config    \(dump.noConfig ? "not included (--no-config)" : "\(result.config_files) files")
                       mqtt      \(result.mqtt.map { "\(formatCount(Int64($0.messages))) retained messages, \(formatBytes($0.bytes))" } ?? (dump.noMQTT ? "not included (--no-mqtt)" : "not included (broker did not answer)"))

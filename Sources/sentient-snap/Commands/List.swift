@@ -47,6 +47,7 @@ struct List: ParsableCommand {
             for item in listings {
                 var notes = [item.error.map { "unreadable: \($0)" } ?? (item.legacy ? "legacy (old scripts)" : "")]
                 if item.future_dated { notes.insert("dated in the future (clock?): not counted as the newest", at: 0) }
+                if item.signature == "present" { notes.insert("signed (.sig)", at: 0) }
                 let note = notes.filter { !$0.isEmpty }.joined(separator: "; ")
                 rows.append([
                     item.room, item.timestamp.replacingOccurrences(of: "T", with: " "), formatBytes(item.size),

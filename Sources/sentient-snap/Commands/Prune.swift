@@ -11,7 +11,7 @@ struct Prune: ParsableCommand {
             Works on the timestamp in each file name (local time), never on mtime. Keeps the \
             newest backup of each of the last N days, ISO weeks and months that have a backup \
             (as restic does), plus the newest N, plus every backup within DURATION of the room's \
-            newest one; deletes the rest with their .sha256 sidecars. With no --keep-* flag the \
+            newest one; deletes the rest with their .sha256 sidecars and .sig signatures. With no --keep-* flag the \
             policy is --keep-daily 7 --keep-weekly 4 --keep-monthly 3. The newest backup of a \
             room is never deleted. An archive dated more than a day ahead of now (written while \
             the clock was wrong) is reported, never deleted, and never taken as the newest, so \

@@ -9,7 +9,9 @@ struct Restore: ParsableCommand {
         abstract: "Restore a room from an archive: verify, staging restore, atomic swap, restart, wait for /ready.",
         discussion: """
             The whole archive is verified first; a damaged or unsafe archive is refused before \
-            anything changes. The database is restored into a staging database while the room \
+            anything changes, and so is one whose <archive>.sig is present but invalid, or, with \
+            --trusted-keys (or SENTIENT_TRUSTED_KEYS), one not signed by a key that \
+            allowed_signers file lists. The database is restored into a staging database while the room \
             keeps running, then swapped in with connections blocked (the old one is kept as \
             <db>_pre_restore_<ts>; the newest --keep-pre-restore of those are kept, and the plan \
             names any it drops), the config directory is swapped (the old one is kept as \
@@ -98,6 +100,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("no-tablespaces"), help: "Ignore the archive's tablespaces: every table and index goes to the database's default tablespace.")
     var noTablespaces = false
 
+    @Option(name: .customLong("trusted-keys"), help: "allowed_signers file: refuse the archive (exit 65, nothing changed) unless a key it lists signed it (default: SENTIENT_TRUSTED_KEYS; without either, a present .sig is checked but not required).")
+    var trustedKeys: String?
+
     @Flag(name: .customLong("allow-root"), help: "Allow running as root.")
     var allowRoot = false
 
@@ -136,6 +141,7 @@ struct Restore: ParsableCommand {
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore
+            request.trustedKeys = KeyFile.resolve(flag: trustedKeys, flagName: "--trusted-keys", setting: settings.trustedKeys, key: "SENTIENT_TRUSTED_KEYS", settings: settings)
             let quiet = output.quiet || output.json
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let job = RestoreJob(request, events: { event in
@@ -172,6 +178,7 @@ struct Restore: ParsableCommand {
                     print("Dry run: nothing was changed. The restore would:\n" + result.plan.map { "  - \($0)" }.joined(separator: "\n"))
                 } else {
                     var lines = ["Restored room \(result.room) from \(result.archive)"]
+                    lines.append("  signature \(result.signature?.summary ?? "none (no .sig)")")
                     if let database = result.database {
                         lines.append("  database  \(database): \(formatCount(result.rows_restored)) rows in \(result.tables.count) tables"
                             + (result.previous_database.map { " (previous kept as \($0))" } ?? ""))

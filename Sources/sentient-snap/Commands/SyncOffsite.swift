@@ -10,7 +10,8 @@ struct SyncOffsite: ParsableCommand {
             Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path \
             or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of \
             asking), or rsync://host[:port]/module. Hidden files (.partial, .tmp) never travel; \
-            a file picked by --include always travels with its .sha256 sidecar. On a local target \
+            a file picked by --include always travels with its .sha256 sidecar and its .sig \
+            signature. On a local target \
             every copied archive's SHA-256 is checked against its sidecar afterwards. \
             Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY, \
             SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed \

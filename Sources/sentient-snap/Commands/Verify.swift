@@ -8,7 +8,10 @@ struct Verify: ParsableCommand {
         discussion: """
             Reads the whole archive: gzip CRCs and sizes, tar checksums, safe entry names and \
             links, every SHA-256 and size in manifest.json, the structure and row counts of \
-            db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold. \
+            db/database.dump, the <archive>.sha256 sidecar and, when present, the SSH signature \
+            <archive>.sig (a present but invalid one is damage). With --trusted-keys (or \
+            SENTIENT_TRUSTED_KEYS) the signature is required, by a key that allowed_signers file \
+            lists for namespace sentient-snap. Exit 0 only when all hold. \
             With --restore-test it also restores the database into a throwaway database on the \
             given server (flags as for restore), compares row counts and drops it again.
 
@@ -16,6 +19,7 @@ struct Verify: ParsableCommand {
               sentient-snap verify \\
                   /var/backups/sentient/sentient-pharaohs-20240115-143022.tar.gz
               sentient-snap verify ARCHIVE --json
+              sentient-snap verify ARCHIVE --trusted-keys /etc/sentient/allowed_signers
               sentient-snap verify ARCHIVE --restore-test --pg-port 5433
 
             \(exitStatusHelp)
@@ -26,6 +30,9 @@ struct Verify: ParsableCommand {
     var archive: String
 
     @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("trusted-keys"), help: "allowed_signers file: refuse the archive (exit 65) unless a key it lists signed it (default: SENTIENT_TRUSTED_KEYS; without either, a present .sig is checked but not required).")
+    var trustedKeys: String?
 
     @Flag(name: .customLong("restore-test"), help: "Also restore into a throwaway database and compare row counts.")
     var restoreTest = false
@@ -47,13 +54,14 @@ struct Verify: ParsableCommand {
         var config_files: Int
         var sha256: String
         var sidecar: String
+        var signature: SignatureReport?
         var notes: [String]
         var restore_test: [String: Int64]?
     }
 
     func run() throws {
         try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive)
+            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy())
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.
@@ -67,7 +75,7 @@ struct Verify: ParsableCommand {
                 archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
                 database: inspection.database.rawValue, dump_version: inspection.dumpVersion,
                 tables: inspection.tableRows, large_objects: inspection.largeObjects, config_files: inspection.configFiles, sha256: inspection.sha256,
-                sidecar: inspection.sidecar, notes: inspection.notes, restore_test: restored)
+                sidecar: inspection.sidecar, signature: inspection.signature, notes: inspection.notes, restore_test: restored)
             if output.json {
                 print(try jsonString(report))
             } else if !output.quiet {
@@ -78,10 +86,23 @@ struct Verify: ParsableCommand {
                       database  \(report.database)\(report.dump_version.map { " \($0)" } ?? ""): \(inspection.tableRows.count) tables, \(formatCount(rows)) rows\(inspection.largeObjects > 0 ? ", \(formatCount(Int64(inspection.largeObjects))) large objects" : "")
                       config    \(report.config_files) files
                       sha256    \(report.sha256) (sidecar: \(report.sidecar))
+                      signature \(report.signature?.summary ?? "none (no .sig)")
                     """)
                 if let restored { print("  restored  \(restored.count) tables, \(formatCount(restored.values.reduce(0, +))) rows in a throwaway database: counts match") }
                 for note in report.notes { print("  note      \(note)") }
             }
         }
+    }
+
+    /// `--trusted-keys`, else SENTIENT_TRUSTED_KEYS as the room's settings give it (the room
+    /// named by the archive's file name: its env file, then the environment).
+    func signaturePolicy() throws -> SignaturePolicy {
+        let room = BackupFileName.parse((archive as NSString).lastPathComponent)?.room
+        let settings = try trustedKeys == nil ? room.map { try RoomSettings.resolve(room: $0, flags: connection.flags) } : nil
+        let setting = settings?.trustedKeys ?? (room == nil ? ProcessInfo.processInfo.environment["SENTIENT_TRUSTED_KEYS"] : nil)
+        guard let file = KeyFile.resolve(flag: trustedKeys, flagName: "--trusted-keys", setting: setting, key: "SENTIENT_TRUSTED_KEYS", settings: settings) else {
+            return .checkIfPresent
+        }
+        return .require(try TrustedKeys.load(file))
     }
 }

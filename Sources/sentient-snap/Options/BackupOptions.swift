@@ -59,6 +59,9 @@ struct BackupOptions: ParsableArguments {
     @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete.")
     var mqttSettle: Double = 0.5
 
+    @Option(name: .customLong("sign-key"), help: "Unencrypted OpenSSH Ed25519 private key that signs each archive into <archive>.sig, checkable with ssh-keygen -Y verify -n sentient-snap (default: SENTIENT_SIGN_KEY, else unsigned).")
+    var signKey: String?
+
     func validate() throws {
         guard (1...9).contains(compressLevel) else {
             throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
@@ -95,6 +98,7 @@ struct BackupOptions: ParsableArguments {
         request.includeMQTT = !noMQTT
         request.requireMQTT = requireMQTT
         request.mqttLimits.settle = mqttSettle
+        request.signKey = KeyFile.resolve(flag: signKey, flagName: "--sign-key", setting: settings.signKey, key: "SENTIENT_SIGN_KEY", settings: settings)
         return request
     }
 }
