@@ -34,13 +34,15 @@ let package = Package(
             name: "PGDump",
             dependencies: ["PGWire", "Compression"]
         ),
+        /// age (age-encryption.org/v1) X25519 encryption and decryption, streamed. No SentientSnap types.
+        .target(name: "Age", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
         /// No SQL, no archives.
         .target(name: "RoomWires"),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "Age",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -55,7 +57,7 @@ let package = Package(
             ]
         ),
         /// Development probe: runs one memory-bounded workload so tests can read its peak RSS.
-        .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter"]),
+        .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter", "Age"]),
 
         // MARK: - Tests
         .target(name: "TestHarness", dependencies: ["PGWire", "PGDump"], path: "Tests/TestHarness"),
@@ -63,6 +65,8 @@ let package = Package(
         /// Peak RSS of the streaming paths, measured in a child process (snap-probe).
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "Compression", "TestHarness"]),
+        /// The age testkit vectors (Fixtures/age-testkit) and round trips against /usr/bin/age.
+        .testTarget(name: "AgeTests", dependencies: ["Age", "Compression", "TestHarness"]),
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
