@@ -40,6 +40,8 @@ public struct ArchiveInspection: Sendable {
     public var notes: [String] = []
     /// What `config/` holds, as read here: what a restore's extracted tree must equal.
     public var configTree = ConfigTree()
+    /// The identities that opened it (an encrypted archive): the restore's later reads use them.
+    public var keys = ArchiveKeys.none
 }
 
 /// The entries under `config/`, paths relative to it ("" is `config/` itself).
@@ -74,12 +76,13 @@ public struct ConfigTree: Sendable, Equatable {
 public enum ArchiveInspector {
     /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
     ///   naming every problem found.
-    public static func inspect(_ path: String) throws -> ArchiveInspection {
+    public static func inspect(_ path: String, keys: ArchiveKeys = .none) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
         var failures: [String] = []
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
+        inspection.keys = keys
         // The sidecar check hashes the file itself: on another core while the content is inflated
         // and checked here (page cache; it never waits for this thread unless it is faster).
         let fileDigest = FileDigest(path)
@@ -89,7 +92,7 @@ public enum ArchiveInspector {
         /// Every entry by its path below the top directory, for the checks that need them all.
         var kinds: [String: SafeExtractor.Kind] = [:]
         do {
-            let reader = try TarGzReader(path: path)
+            let reader = try ArchiveFile.reader(path, keys: keys).reader
             while let entry = try reader.next() {
                 let name = entry.metadata.name
                 try ArchivePath.checkRelative(name)

@@ -34,7 +34,7 @@ public final class RestoreJob {
 
         // 1. Verify the whole archive before touching anything.
         events(.step("verifying \(request.archive)"))
-        let inspection = try ArchiveInspector.inspect(request.archive)
+        let inspection = try ArchiveInspector.inspect(request.archive, keys: request.keys)
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")

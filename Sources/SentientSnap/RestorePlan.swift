@@ -35,6 +35,8 @@ public struct RestoreRequest: Sendable {
     public var mqttLimits = RetainedState.CaptureLimits()
     /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
     public var keepPreRestore = PreRestoreRetention.defaultKeep
+    /// Identities for an encrypted (`.tar.gz.age`) archive (`--identity`).
+    public var keys = ArchiveKeys.none
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings

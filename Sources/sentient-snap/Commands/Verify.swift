@@ -22,10 +22,12 @@ struct Verify: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz) to check.")
+    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to check.")
     var archive: String
 
     @OptionGroup var output: OutputOptions
+
+    @OptionGroup var identity: IdentityOptions
 
     @Flag(name: .customLong("restore-test"), help: "Also restore into a throwaway database and compare row counts.")
     var restoreTest = false
@@ -53,7 +55,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive)
+            let inspection = try ArchiveInspector.inspect(archive, keys: try identity.keys())
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.

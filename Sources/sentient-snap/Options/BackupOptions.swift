@@ -59,6 +59,12 @@ struct BackupOptions: ParsableArguments {
     @Option(name: .customLong("mqtt-settle"), help: "Seconds without a new retained message after which the MQTT capture is complete.")
     var mqttSettle: Double = 0.5
 
+    @Option(name: .customLong("encrypt-to"), help: ArgumentHelp("Encrypt the archive with age to this X25519 recipient (repeatable): writes .tar.gz.age, no plain copy (default: SENTIENT_ENCRYPT_TO in the env file).", valueName: "age1..."))
+    var encryptTo: [String] = []
+
+    @Option(name: .customLong("recipients-file"), help: "Encrypt to the age recipients in this file (one age1... per line, # comments).")
+    var recipientsFile: String?
+
     func validate() throws {
         guard (1...9).contains(compressLevel) else {
             throw ValidationError("--compress-level \(compressLevel) is out of range: use 1 (fastest) to 9 (smallest).")
@@ -75,7 +81,8 @@ struct BackupOptions: ParsableArguments {
     }
 
     /// The request for one room with these options.
-    func request(settings: RoomSettings, outputDirectory: String) -> BackupRequest {
+    /// - Throws: `SnapError(.usage)` for a recipient that is not `age1...`.
+    func request(settings: RoomSettings, outputDirectory: String) throws -> BackupRequest {
         var request = BackupRequest(settings: settings, outputDirectory: outputDirectory)
         request.includeConfig = !noConfig
         request.compressionLevel = compressLevel
@@ -95,6 +102,8 @@ struct BackupOptions: ParsableArguments {
         request.includeMQTT = !noMQTT
         request.requireMQTT = requireMQTT
         request.mqttLimits.settle = mqttSettle
+        let recipients = encryptTo.isEmpty && recipientsFile == nil ? settings.encryptTo.map { [$0] } ?? [] : encryptTo
+        request.encryptTo = try ArchiveRecipients.resolve(recipients, file: recipientsFile)
         return request
     }
 }
