@@ -210,3 +210,41 @@ struct EncryptionCLITests {
         }
     }
 }
+
+@Suite("sync-offsite --encrypt-to", .timeLimit(.minutes(30)))
+struct EncryptedOffsiteTests {
+    @Test("offsite copies are .tar.gz.age with sidecars, local archives stay plain; a second sync encrypts and copies nothing")
+    func encryptOnTheWayOut() throws {
+        let room = try CLIRoom()
+        let key = try AgeKey(in: room.dir)
+        let first = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root"] + room.flags())
+        let plain = try #require(ageJSON(first.stdout)?["archive"] as? String, "\(first)")
+        let target = room.dir.file("vault")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let args = ["sync-offsite", room.output, target, "--encrypt-to", key.recipient, "--json", "--allow-root"]
+
+        let sync = try snap(args)
+        #expect(sync.status == 0, "\(sync)")
+        let name = (plain as NSString).lastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [name + ".age", name + ".age.sha256"])
+        #expect(ageJSON(sync.stdout)?["encrypted"] as? [String] == [name], "\(sync)")
+        #expect(ageJSON(sync.stdout)?["verified"] as? [String] == [name + ".age"], "\(sync)")
+        let local = try FileManager.default.contentsOfDirectory(atPath: room.output).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(local == [name, name + ".sha256"], "local archives stay plain: \(local)")
+        let copy = target + "/" + name + ".age"
+        let decrypted = try runProcess("/usr/bin/age", ["-d", "-i", key.file, "-o", room.dir.file("back.tar.gz"), copy])
+        #expect(decrypted.succeeded, "\(decrypted)")
+        #expect(try fileSHA256(room.dir.file("back.tar.gz")) == (try fileSHA256(plain)))
+        let verify = try snap(["verify", copy, "--identity", key.file])
+        #expect(verify.status == 0, "\(verify)")
+        let before = try FileManager.default.attributesOfItem(atPath: copy)
+
+        let again = try snap(args)
+        #expect(again.status == 0, "\(again)")
+        #expect(ageJSON(again.stdout)?["encrypted"] as? [String] == [], "\(again)")
+        #expect(ageJSON(again.stdout)?["transferred"] as? [String] == [], "\(again)")
+        let after = try FileManager.default.attributesOfItem(atPath: copy)
+        #expect(before[.systemFileNumber] as? Int == after[.systemFileNumber] as? Int)
+        #expect(String(try String(contentsOfFile: copy + ".sha256", encoding: .utf8).prefix(64)) == (try fileSHA256(copy)))
+    }
+}
