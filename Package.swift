@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
-            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "Age", "TestHarness"]
         ),
         /// HelpSnapshots/ is read from the source tree by path, not bundled.
         .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),

@@ -80,6 +80,9 @@ struct EncryptionCLITests {
         let report = ageJSON(verifyEncrypted.stdout)
         #expect(report?["sidecar"] as? String == "ok")
         #expect(report?["tables"] as? NSDictionary == ageJSON(verifyPlain.stdout)?["tables"] as? NSDictionary)
+        let export = try snap(["export", archive, "--sql", fixture.room.dir.file("dump.sql"), "--identity", fixture.key.file])
+        #expect(export.status == 0, "\(export)")
+        #expect(try String(contentsOfFile: fixture.room.dir.file("dump.sql"), encoding: .utf8).contains("CREATE TABLE"))
     }
 
     @Test("no identity, or the wrong one: exit 77 naming the X25519 stanza, nothing changed; the right one restores")
