@@ -35,4 +35,21 @@ struct EncryptedArchiveTests {
         #expect(try ArchiveRecipients.resolve(["\(identity.recipient), \(identity.recipient)"], file: nil).count == 2)
         #expect(throws: SnapError.self) { try ArchiveRecipients.resolve(["age1nope"], file: nil) }
     }
+
+    @Test("backup names: .tar.gz.age is a backup (list, status, prune see it), its sidecar and partial are not")
+    func names() throws {
+        let name = try #require(BackupFileName.parse("sentient-pharaohs-20240115-143022.tar.gz.age"))
+        #expect(name.isEncrypted && name.room == "pharaohs" && name.stamp == "20240115-143022")
+        #expect(name.sidecarName == "sentient-pharaohs-20240115-143022.tar.gz.age.sha256")
+        #expect(BackupFileName.parse("sentient-pharaohs-20240115-143022.tar.gz.age.sha256") == nil)
+        #expect(BackupFileName.parse("sentient-pharaohs-20240115-143022.age") == nil)
+        #expect(BackupFileName.parse("sentient-pharaohs-20240115-143022.tar.gz")?.isEncrypted == false)
+        let dir = try TempDir(prefix: "snap-age-names")
+        for file in ["sentient-pharaohs-20240115-143022.tar.gz.age", "sentient-pharaohs-20240115-143022.tar.gz.age.sha256", ".sentient-pharaohs-20240116-143022.tar.gz.age.partial"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: dir.file(file)))
+        }
+        let found = try BackupDirectory.scan(dir.path)
+        #expect(found.map(\.name.fileName) == ["sentient-pharaohs-20240115-143022.tar.gz.age"])
+        #expect(found.first?.hasSidecar == true)
+    }
 }
