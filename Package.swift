@@ -34,6 +34,8 @@ let package = Package(
             name: "PGDump",
             dependencies: ["PGWire", "Compression"]
         ),
+        /// age (age-encryption.org/v1) X25519 encryption and decryption, streamed. No SentientSnap types.
+        .target(name: "Age", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
         /// No SQL, no archives.
         .target(name: "RoomWires"),
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "SSHSig",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "SSHSig", "Age",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -58,7 +60,7 @@ let package = Package(
             ]
         ),
         /// Development probe: runs one memory-bounded workload so tests can read its peak RSS.
-        .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter"]),
+        .executableTarget(name: "snap-probe", dependencies: ["PGWire", "ArchiveWriter", "Age"]),
 
         // MARK: - Tests
         .target(name: "TestHarness", dependencies: ["PGWire", "PGDump"], path: "Tests/TestHarness"),
@@ -67,10 +69,12 @@ let package = Package(
         .testTarget(name: "MemoryTests", dependencies: ["PGWire", "ArchiveWriter", "TestHarness"]),
         .testTarget(name: "ArchiveWriterTests", dependencies: ["ArchiveWriter", "Compression", "TestHarness"]),
         .testTarget(name: "SSHSigTests", dependencies: ["SSHSig", "TestHarness"]),
+        /// The age testkit vectors (Fixtures/age-testkit) and round trips against /usr/bin/age.
+        .testTarget(name: "AgeTests", dependencies: ["Age", "Compression", "TestHarness"]),
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
-            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "TestHarness"]
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "Age", "TestHarness"]
         ),
         /// HelpSnapshots/ is read from the source tree by path, not bundled.
         .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),

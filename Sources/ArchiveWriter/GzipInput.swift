@@ -4,6 +4,9 @@ import Compression
 // are parsed here (all FLG bits; FHCRC checked); the deflate data is inflated raw and each
 // member's CRC-32 and ISIZE are verified. Nothing is allocated from a size read in the input.
 
+/// Reads up to `buffer.count` bytes into `buffer`; 0 only at the end of the input.
+public typealias ArchiveByteSource = (UnsafeMutableRawBufferPointer) throws -> Int
+
 /// Decompresses a gzip file as one byte stream, member after member.
 final class GzipInput {
     private enum State {
@@ -12,8 +15,9 @@ final class GzipInput {
         case ended
     }
 
-    let fd: Int32
-    private let closeOnDeinit: Bool
+    /// Where the compressed bytes come from: the file, or a layer over it (decryption).
+    private let source: ArchiveByteSource
+    private let onDeinit: (() -> Void)?
     /// The name used in messages.
     let name: String
     private let input = ByteBlock(capacity: 64 * 1024)
@@ -29,15 +33,21 @@ final class GzipInput {
     /// Bytes read from the file so far.
     private(set) var bytesRead: Int64 = 0
 
-    init(fd: Int32, closeOnDeinit: Bool, name: String) throws {
-        self.fd = fd
-        self.closeOnDeinit = closeOnDeinit
+    convenience init(fd: Int32, closeOnDeinit: Bool, name: String) throws {
+        try self.init(
+            source: { try Sys.readSome(fd, into: $0, path: name) }, onDeinit: closeOnDeinit ? { Sys.closeQuietly(fd) } : nil,
+            name: name)
+    }
+
+    init(source: @escaping ArchiveByteSource, onDeinit: (() -> Void)?, name: String) throws {
+        self.source = source
+        self.onDeinit = onDeinit
         self.name = name
         inflater = try ArchiveError.mapping { try InflateStream(windowBits: -15) }
     }
 
     deinit {
-        if closeOnDeinit { Sys.closeQuietly(fd) }
+        onDeinit?()
     }
 
     /// The file offset of the next unconsumed byte.
@@ -65,8 +75,7 @@ final class GzipInput {
         if endOfFile { return false }
         inputStart = 0
         input.count = 0
-        let n = try Sys.readSome(
-            fd, into: UnsafeMutableRawBufferPointer(start: input.pointer, count: input.capacity), path: name)
+        let n = try source(UnsafeMutableRawBufferPointer(start: input.pointer, count: input.capacity))
         if n == 0 {
             endOfFile = true
             return false

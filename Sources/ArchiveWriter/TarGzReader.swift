@@ -50,6 +50,12 @@ public final class TarGzReader {
         gz = try GzipInput(fd: fd, closeOnDeinit: closeOnDeinit, name: name)
     }
 
+    /// Reads the `.tar.gz` bytes `source` produces (e.g. decrypted from an `.age` file);
+    /// `name` is used in messages, `onDeinit` runs when the reader goes away (closes the file).
+    public init(source: @escaping ArchiveByteSource, name: String, onDeinit: (() -> Void)? = nil) throws {
+        gz = try GzipInput(source: source, onDeinit: onDeinit, name: name)
+    }
+
     /// Bytes read from the file so far.
     public var compressedBytesRead: Int64 { gz.bytesRead }
 

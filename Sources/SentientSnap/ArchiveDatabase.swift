@@ -13,7 +13,7 @@ enum ArchiveDatabase {
     ) throws -> RestoreStats {
         let plain = inspection.database == .plainSQL
         let name = "\(inspection.topDirectory)/db/" + (plain ? "database.sql" : "database.dump")
-        let reader = try TarGzReader(path: archive)
+        let reader = try ArchiveFile.reader(archive, keys: inspection.keys).reader
         while let entry = try reader.next(), entry.metadata.name != name {}
         if plain {
             // Plain pg_dump output, split and run statement by statement.

@@ -43,6 +43,8 @@ public struct ArchiveInspection: Sendable {
     public var notes: [String] = []
     /// What `config/` holds, as read here: what a restore's extracted tree must equal.
     public var configTree = ConfigTree()
+    /// The identities that opened it (an encrypted archive): the restore's later reads use them.
+    public var keys = ArchiveKeys.none
 }
 
 /// The entries under `config/`, paths relative to it ("" is `config/` itself).
@@ -78,13 +80,14 @@ public enum ArchiveInspector {
     /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
     ///   naming every problem found. A required signature that is missing or not by a trusted
     ///   key is refused before the archive is read.
-    public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore) throws -> ArchiveInspection {
+    public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore, keys: ArchiveKeys = .none) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
         let pendingSignature = try ArchiveSignature.prepare(archive: path, policy: signatures)
         var failures: [String] = []
         var inspection = ArchiveInspection(path: path, topDirectory: "", isLegacy: false, database: .none)
+        inspection.keys = keys
         // The sidecar check hashes the file itself: on another core while the content is inflated
         // and checked here (page cache; it never waits for this thread unless it is faster).
         let fileDigest = FileDigest(path, sha512: pendingSignature != nil)
@@ -94,7 +97,7 @@ public enum ArchiveInspector {
         /// Every entry by its path below the top directory, for the checks that need them all.
         var kinds: [String: SafeExtractor.Kind] = [:]
         do {
-            let reader = try TarGzReader(path: path)
+            let reader = try ArchiveFile.reader(path, keys: keys).reader
             while let entry = try reader.next() {
                 let name = entry.metadata.name
                 try ArchivePath.checkRelative(name)

@@ -1,3 +1,4 @@
+import Age
 import ArchiveWriter
 import Crypto
 import Foundation
@@ -43,6 +44,9 @@ public struct BackupRequest: Sendable {
     public var mqttLimits = RetainedState.CaptureLimits()
     /// The key that signs the archive into `<archive>.sig` (`--sign-key`, `SENTIENT_SIGN_KEY`).
     public var signKey: KeyFile?
+    /// Encrypt the archive with age to these recipients (`--encrypt-to`): the result is
+    /// `.tar.gz.age` and no plain copy is kept.
+    public var encryptTo: [AgeRecipient] = []
 
     public init(settings: RoomSettings, outputDirectory: String) {
         self.settings = settings
@@ -163,14 +167,15 @@ public final class BackupJob {
         // another one of the same second takes the next second's name instead of failing.
         var takenAt = request.now
         func archiveName(_ date: Date) -> String { "sentient-\(room)-\(Self.timestamp(date)).tar.gz" }
-        for _ in 0..<3 where FileManager.default.fileExists(atPath: (outputDirectory as NSString).appendingPathComponent(archiveName(takenAt))) {
+        let published = request.encryptTo.isEmpty ? "" : ArchiveFile.encryptedSuffix
+        for _ in 0..<3 where FileManager.default.fileExists(atPath: (outputDirectory as NSString).appendingPathComponent(archiveName(takenAt) + published)) {
             let next = takenAt.addingTimeInterval(1)
             Thread.sleep(until: Date(timeIntervalSince1970: next.timeIntervalSince1970.rounded(.down)))
             takenAt = max(Date(), next)
         }
         let archiveName = archiveName(takenAt)
         let baseName = String(archiveName.dropLast(".tar.gz".count))
-        let finalPath = (outputDirectory as NSString).appendingPathComponent(archiveName)
+        let finalPath = (outputDirectory as NSString).appendingPathComponent(archiveName + published)
         let partialPath = (outputDirectory as NSString).appendingPathComponent(".\(archiveName).partial")
         guard !FileManager.default.fileExists(atPath: finalPath) else {
             throw SnapError(.outputNotCreatable, "\(finalPath) already exists (another backup of \(room) in the same second?); try again in a second")
@@ -269,11 +274,20 @@ public final class BackupJob {
         try writer.patch(manifestEntry, content: manifestBytes)
         try writer.finish()
 
+        // Encrypted: the finished plain partial is encrypted into its own partial, then removed.
+        let publishPath = request.encryptTo.isEmpty ? partialPath : try encryptPartial(partialPath, name: archiveName)
+        defer {
+            if publishPath != partialPath {
+                if !success { unlink(publishPath) }
+                PartialFiles.shared.unregister(publishPath)
+            }
+        }
         // Publish: rename without replacing, then the sidecar.
-        if link(partialPath, finalPath) != 0 {
+        if link(publishPath, finalPath) != 0 {
             let reason = String(cString: strerror(errno))
             throw SnapError(.ioFailure, "cannot publish \(finalPath): \(reason)")
         }
+        unlink(publishPath)
         unlink(partialPath)
         Self.fsyncDirectory(outputDirectory)
         success = true
@@ -293,6 +307,21 @@ public final class BackupJob {
     }
 
     // MARK: - Steps
+
+    /// Encrypts the finished plain partial into `.<name>.age.partial` (streamed, 0600, fsynced)
+    /// and removes the plain one: only the encrypted file is ever published.
+    private func encryptPartial(_ plainPartial: String, name: String) throws -> String {
+        let partial = (request.outputDirectory as NSString).appendingPathComponent(".\(name)\(ArchiveFile.encryptedSuffix).partial")
+        PartialFiles.shared.register(partial)
+        do {
+            try ArchiveFile.encrypt(plainPartial, to: partial, recipients: request.encryptTo)
+        } catch {
+            PartialFiles.shared.unregister(partial)
+            throw error
+        }
+        unlink(plainPartial)
+        return partial
+    }
 
     /// DESIGN.md identity check: an `events` table whose rows never name this room
     /// probably means the port belongs to another room.

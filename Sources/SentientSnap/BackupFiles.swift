@@ -1,6 +1,6 @@
 import Foundation
 
-/// A finished backup's file name, `sentient-<room>-YYYYMMDD-HHMMSS.tar.gz`, parsed.
+/// A finished backup's file name, `sentient-<room>-YYYYMMDD-HHMMSS.tar.gz` (or `.tar.gz.age`), parsed.
 ///
 /// The timestamp is local time, as `backup` (and the old `backup-room.sh`, `date +%Y%m%d-%H%M%S`)
 /// wrote it. Retention works on these calendar fields directly, so daylight-saving changes
@@ -15,6 +15,8 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
     public var date: Date
 
     public var description: String { fileName }
+    /// Encrypted with age (`.tar.gz.age`).
+    public var isEncrypted: Bool { fileName.hasSuffix(".age") }
     /// The `.sha256` sidecar's name.
     public var sidecarName: String { fileName + ".sha256" }
 
@@ -35,7 +37,8 @@ public struct BackupFileName: Sendable, Hashable, Comparable, CustomStringConver
     /// Parses a file name; nil for anything that is not exactly a finished backup's name
     /// (sidecars, hidden `.partial` files, other files, impossible dates).
     public static func parse(_ fileName: String, timeZone: TimeZone = .current) -> BackupFileName? {
-        let suffix = ".tar.gz"
+        // `.tar.gz.age`: the same archive encrypted with age (`backup --encrypt-to`).
+        let suffix = fileName.hasSuffix(".tar.gz.age") ? ".tar.gz.age" : ".tar.gz"
         guard fileName.hasPrefix("sentient-"), fileName.hasSuffix(suffix) else { return nil }
         let core = Array(fileName.dropFirst("sentient-".count).dropLast(suffix.count).utf8)
         // <room>-YYYYMMDD-HHMMSS: the stamp is the last 15 bytes, the room what precedes its dash.

@@ -102,7 +102,7 @@ final class ConfigSwap {
         let tree = inspection.configTree
         var pending = Set(tree.files.keys).union(tree.links.keys).union(tree.directories)
         var configBytes: Int64 = 0
-        let reader = try TarGzReader(path: archive)
+        let reader = try ArchiveFile.reader(archive, keys: inspection.keys).reader
         while !pending.isEmpty, let entry = try reader.next() {
             let parts = try SafeExtractor.components(entry.metadata.name)
             guard parts.count >= 2, parts[0] == inspection.topDirectory, parts[1] == ArchiveLayout.configDirectory else { continue }

@@ -29,7 +29,7 @@ public enum DumpExport {
     /// - Parameter noOwner: leave out `ALTER ... OWNER TO` (SQL only), as `pg_restore --no-owner`.
     /// - Throws: `SnapError(.inputNotFound)` for a missing archive or an archive without a
     ///   database; `.damagedArchive`; `.outputNotCreatable` / `.ioFailure` for the output.
-    public static func export(archive: String, to output: String, format: Format, noOwner: Bool = false) throws -> ExportResult {
+    public static func export(archive: String, to output: String, format: Format, noOwner: Bool = false, keys: ArchiveKeys = .none) throws -> ExportResult {
         guard FileManager.default.fileExists(atPath: archive) else {
             throw SnapError(.inputNotFound, "archive \(archive) not found")
         }
@@ -39,7 +39,7 @@ public enum DumpExport {
         var expected: String?
         var found = false
         do {
-            let reader = try TarGzReader(path: archive)
+            let reader = try ArchiveFile.reader(archive, keys: keys).reader
             while let entry = try reader.next() {
                 let parts = entry.metadata.name.split(separator: "/").map(String.init)
                 guard parts.count >= 2, case .file = entry.metadata.kind else { continue }

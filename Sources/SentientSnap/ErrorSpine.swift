@@ -1,3 +1,4 @@
+import Age
 import ArchiveWriter
 import Compression
 import Foundation
@@ -31,6 +32,13 @@ extension SnapError {
             case .truncated, .corrupt, .unsafePath, .tooLarge, .unsupported: return .damagedArchive
             case .diskFull, .io: return .ioFailure
             case .usage: return .failure
+            }
+        case let error as AgeError:
+            switch error {
+            case .noMatchingIdentity: return .permission
+            case .invalidKey: return .usage
+            case .io: return .ioFailure
+            case .malformedHeader, .unsupportedVersion, .headerMAC, .truncated, .damagedPayload, .trailingData: return .damagedArchive
             }
         case let error as CompressionError:
             switch error.code {

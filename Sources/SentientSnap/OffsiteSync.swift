@@ -1,3 +1,4 @@
+import Age
 import Foundation
 
 /// Where `sync-offsite` copies to, as rsync reads it.
@@ -59,6 +60,9 @@ public struct OffsiteSyncRequest: Sendable {
     /// The rsync executable (a name looked up on PATH, or a path).
     public var rsync = "rsync"
     public var environment = ProcessInfo.processInfo.environment
+    /// Copy age-encrypted `.tar.gz.age` copies instead of the plain archives (`--encrypt-to`;
+    /// see `OffsiteOutbox`). Local archives stay plain.
+    public var encryptTo: [AgeRecipient] = []
 
     public init(source: String, target: OffsiteTarget) {
         self.source = source
@@ -79,6 +83,8 @@ public struct OffsiteSyncResult: Codable, Sendable {
     /// Archives whose SHA-256 on a local target was checked against their sidecar.
     public var verified: [String]
     public var duration_seconds: Double
+    /// With --encrypt-to: plain archives encrypted for this sync (in a dry run: that would be).
+    public var encrypted: [String]? = nil
 }
 
 /// Copies a backup directory to another place with rsync, run as a child process with an argv
@@ -135,6 +141,23 @@ public enum OffsiteSync {
     ///   `.failure` (rsync missing or other rsync errors).
     public static func run(_ request: OffsiteSyncRequest) throws -> OffsiteSyncResult {
         let started = Date()
+        guard !request.encryptTo.isEmpty else { return try sync(request, started: started) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
+        }
+        let (outbox, encrypted) = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, dryRun: request.dryRun)
+        var inner = request
+        inner.encryptTo = []
+        // A dry run before the first encrypted sync has no outbox yet: rsync lists what is there.
+        if !request.dryRun || FileManager.default.fileExists(atPath: outbox) { inner.source = outbox }
+        var result = try sync(inner, started: started)
+        result.source = request.source
+        result.encrypted = encrypted
+        return result
+    }
+
+    private static func sync(_ request: OffsiteSyncRequest, started: Date) throws -> OffsiteSyncResult {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
@@ -179,7 +202,7 @@ public enum OffsiteSync {
         var verified: [String] = []
         if case .local(let target) = request.target, !request.dryRun {
             var failures: [String] = []
-            for name in transferred where name.hasSuffix(".tar.gz") {
+            for name in transferred where name.hasSuffix(".tar.gz") || name.hasSuffix(".tar.gz.age") {
                 let path = (target as NSString).appendingPathComponent(name)
                 guard let text = try? String(contentsOfFile: path + ".sha256", encoding: .utf8) else {
                     failures.append("\(name): no .sha256 sidecar on the target")

@@ -35,7 +35,7 @@ public final class RestoreJob {
         // 1. Verify the whole archive before touching anything.
         events(.step("verifying \(request.archive)"))
         let signatures = try request.trustedKeys.map { SignaturePolicy.require(try TrustedKeys.load($0)) } ?? .checkIfPresent
-        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures)
+        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures, keys: request.keys)
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")

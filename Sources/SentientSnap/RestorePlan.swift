@@ -51,6 +51,8 @@ public struct RestoreRequest: Sendable {
     /// The allowed_signers file whose keys must have signed the archive (`--trusted-keys`,
     /// `SENTIENT_TRUSTED_KEYS`); without it a present `.sig` is checked but not required.
     public var trustedKeys: KeyFile?
+    /// Identities for an encrypted (`.tar.gz.age`) archive (`--identity`).
+    public var keys = ArchiveKeys.none
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings

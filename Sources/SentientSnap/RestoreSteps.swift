@@ -17,7 +17,7 @@ extension RestoreJob {
         // Kept by the inspection (verified against the manifest): no second pass over the archive.
         if let bytes = inspection.retainedJSON { return try RetainedSnapshot.decode(bytes) }
         do {
-            let reader = try TarGzReader(path: request.archive)
+            let reader = try ArchiveFile.reader(request.archive, keys: inspection.keys).reader
             while let entry = try reader.next() {
                 guard entry.metadata.name == name else { continue }
                 return try RetainedSnapshot.decode(try reader.readAll(limit: 256 << 20))

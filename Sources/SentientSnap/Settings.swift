@@ -47,6 +47,10 @@ public struct RoomSettings: Sendable {
     /// Things worth telling the user (unreadable lines, a world-readable password file).
     public var warnings: [String]
     fileprivate var pgPassword: String?
+    /// `SENTIENT_ENCRYPT_TO`: age recipients (comma or space separated) backups are encrypted to.
+    public var encryptTo: String?
+    /// `SENTIENT_IDENTITY`: the age identity file that opens encrypted archives.
+    public var identityFile: String?
 
     /// The room's config directory: `<rooms-dir>/<room>`.
     public var roomDirectory: String { (roomsDir as NSString).appendingPathComponent(room) }
@@ -155,7 +159,7 @@ public struct RoomSettings: Sendable {
         }
 
         let host = lookup("SENTIENT_HOST", flag: ("--host", flags.host), libpq: "PGHOST", default: "127.0.0.1")!
-        let settings = RoomSettings(
+        var settings = RoomSettings(
             room: room, host: host,
             pgPort: try port("SENTIENT_PG_PORT", flag: ("--pg-port", flags.pgPort), libpq: "PGPORT", default: 5432),
             pgUser: lookup("SENTIENT_PG_USER", flag: ("--pg-user", flags.pgUser), libpq: "PGUSER", default: "sentient")!,
@@ -172,6 +176,8 @@ public struct RoomSettings: Sendable {
             trustedKeys: lookup("SENTIENT_TRUSTED_KEYS", flag: nil, default: nil),
             envFile: envFile?.path, origins: origins, warnings: warnings,
             pgPassword: lookup("SENTIENT_PG_PASSWORD", flag: nil, default: nil))
+        settings.encryptTo = lookup("SENTIENT_ENCRYPT_TO", flag: nil, default: nil)
+        settings.identityFile = lookup("SENTIENT_IDENTITY", flag: nil, default: nil)
         return settings
     }
 }

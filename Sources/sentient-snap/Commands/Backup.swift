@@ -51,7 +51,7 @@ struct Backup: ParsableCommand {
         SignalCleanup.install()
         try runReportingErrors {
             let settings = try RoomSettings.resolve(room: room.name, flags: connection.flags)
-            let request = dump.request(settings: settings, outputDirectory: outputDir)
+            let request = try dump.request(settings: settings, outputDirectory: outputDir)
             let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
             let job = BackupJob(request) { event in
                 switch event {

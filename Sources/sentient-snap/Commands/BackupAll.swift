@@ -113,7 +113,7 @@ struct BackupAll: ParsableCommand {
             var flags = connection.flags
             flags.envDir = envDir
             let settings = try RoomSettings.resolve(room: room, flags: flags)
-            let request = dump.request(settings: settings, outputDirectory: outputDir)
+            let request = try dump.request(settings: settings, outputDirectory: outputDir)
             let result = try BackupJob(request) { event in
                 if case .warning(let message) = event, !output.quiet {
                     FileHandle.standardError.write(Data("sentient-snap: warning: \(room): \(message)\n".utf8))

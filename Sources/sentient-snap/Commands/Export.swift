@@ -27,7 +27,7 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz).")
+    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity).")
     var archive: String
 
     @Option(help: "Write the custom-format dump (for pg_restore) to FILE.")
@@ -42,6 +42,8 @@ struct Export: ParsableCommand {
     @Flag(help: "Print one JSON object describing what was written.")
     var json = false
 
+    @OptionGroup var identity: IdentityOptions
+
     func validate() throws {
         if dump == nil && sql == nil { throw ValidationError("name an output: --dump FILE or --sql FILE (or both).") }
         if dump == "-" && sql == "-" { throw ValidationError("--dump and --sql cannot both write to stdout.") }
@@ -52,8 +54,9 @@ struct Export: ParsableCommand {
         SignalCleanup.install()
         try runReportingErrors {
             var results: [ExportResult] = []
-            if let dump { results.append(try DumpExport.export(archive: archive, to: dump, format: .dump)) }
-            if let sql { results.append(try DumpExport.export(archive: archive, to: sql, format: .sql, noOwner: noOwner)) }
+            let keys = try identity.keys()
+            if let dump { results.append(try DumpExport.export(archive: archive, to: dump, format: .dump, keys: keys)) }
+            if let sql { results.append(try DumpExport.export(archive: archive, to: sql, format: .sql, noOwner: noOwner, keys: keys)) }
             if json {
                 print(try jsonString(results))
             } else {

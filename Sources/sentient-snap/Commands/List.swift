@@ -5,11 +5,14 @@ import SentientSnap
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the backups in a directory, newest first.",
+        usage: "sentient-snap list <directory> [--room <room>] [--json] [<options>]",
         discussion: """
             Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar \
             is there. Only the head of each archive is read (its manifest.json, the first entry), \
             so listing is fast whatever the archives' size; run verify or status to check them. \
-            Archives made by the old backup scripts are listed too, marked "legacy".
+            Archives made by the old backup scripts are listed too, marked "legacy". \
+            Encrypted archives (.tar.gz.age) are read with --identity; without it they are \
+            listed from their names, marked "encrypted".
 
             EXAMPLES:
               sentient-snap list /var/backups/sentient
@@ -28,13 +31,15 @@ struct List: ParsableCommand {
     @Flag(help: "Print one JSON array instead of the table.")
     var json = false
 
+    @OptionGroup var identity: IdentityOptions
+
     func validate() throws {
         try room?.validate()
     }
 
     func run() throws {
         try runReportingErrors {
-            let listings = try BackupCatalog.list(directory, room: room?.name)
+            let listings = try BackupCatalog.list(directory, room: room?.name, keys: try identity.keys())
             if json {
                 print(try jsonString(listings))
                 return
@@ -46,6 +51,7 @@ struct List: ParsableCommand {
             var rows = [["ROOM", "TIMESTAMP", "SIZE", "REVISION", "ROWS", "AGE", "SIDECAR", "NOTE"]]
             for item in listings {
                 var notes = [item.error.map { "unreadable: \($0)" } ?? (item.legacy ? "legacy (old scripts)" : "")]
+                if item.encrypted { notes.insert(item.revision == nil && item.error == nil ? "encrypted (age; --identity to read)" : "encrypted (age)", at: 0) }
                 if item.future_dated { notes.insert("dated in the future (clock?): not counted as the newest", at: 0) }
                 if item.signature == "present" { notes.insert("signed (.sig)", at: 0) }
                 let note = notes.filter { !$0.isEmpty }.joined(separator: "; ")

@@ -15,7 +15,7 @@ struct Prune: ParsableCommand {
             policy is --keep-daily 7 --keep-weekly 4 --keep-monthly 3. The newest backup of a \
             room is never deleted. An archive dated more than a day ahead of now (written while \
             the clock was wrong) is reported, never deleted, and never taken as the newest, so \
-            it cannot make --keep-within delete the real backups. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz (and \
+            it cannot make --keep-within delete the real backups. Only files named sentient-<room>-YYYYMMDD-HHMMSS.tar.gz or .tar.gz.age (and \
             their .sha256) are considered, and this tool's own hidden .partial files when they \
             are older than a day; nothing else in the directory is touched.
 

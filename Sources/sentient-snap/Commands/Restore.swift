@@ -35,11 +35,12 @@ struct Restore: ParsableCommand {
     @Argument(help: "Room name (letters, digits, '_' and '-').")
     var room: RoomName
 
-    @Argument(help: "The archive (.tar.gz) to restore.")
+    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to restore.")
     var archive: String
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var identity: IdentityOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
 
@@ -125,6 +126,7 @@ struct Restore: ParsableCommand {
             flags.container = container
             let settings = try RoomSettings.resolve(room: room.name, flags: flags)
             var request = RestoreRequest(settings: settings, archive: archive)
+            request.keys = try identity.keys(settings: settings)
             request.roomControl = roomControl
             request.readyTimeout = readyTimeout
             request.waitForReady = !noWait

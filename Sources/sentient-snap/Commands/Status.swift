@@ -41,6 +41,8 @@ struct Status: ParsableCommand {
     @Flag(help: "Print one JSON array instead of the summary.")
     var json = false
 
+    @OptionGroup var identity: IdentityOptions
+
     @Flag(help: "Print Prometheus metrics (sentient_status_*, one sample per room) instead of the summary.")
     var prometheus = false
 
@@ -55,7 +57,8 @@ struct Status: ParsableCommand {
             let flags = connection.flags
             let database: ((String) -> [String])? = checkDB ? { room in BackupStatus.databaseProblems(room: room, flags: flags) } : nil
             let statuses = try BackupStatus.check(
-                directory, rooms: room.map { [$0.name] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database)
+                directory, rooms: room.map { [$0.name] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database,
+                keys: try identity.keys())
             if json {
                 print(try jsonString(statuses))
             } else if prometheus {

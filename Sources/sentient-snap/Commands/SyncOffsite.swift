@@ -66,6 +66,12 @@ struct SyncOffsite: ParsableCommand {
     @Option(help: "Do not copy files matching this rsync pattern, nor their sidecars (repeatable).")
     var exclude: [String] = []
 
+    @Option(name: .customLong("encrypt-to"), help: ArgumentHelp("Send age-encrypted .tar.gz.age copies, encrypted to this recipient (repeatable), instead of the plain archives (default: SENTIENT_OFFSITE_ENCRYPT_TO).", valueName: "age1..."))
+    var encryptTo: [String] = []
+
+    @Option(name: .customLong("recipients-file"), help: "Encrypt the offsite copies to the age recipients in this file.")
+    var recipientsFile: String?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
@@ -103,6 +109,8 @@ struct SyncOffsite: ParsableCommand {
                 request.sshOptions = sshOptions
                 request.includes = include
                 request.excludes = exclude
+                let recipients = encryptTo.isEmpty && recipientsFile == nil ? env["SENTIENT_OFFSITE_ENCRYPT_TO"].map { [$0] } ?? [] : encryptTo
+                request.encryptTo = try ArchiveRecipients.resolve(recipients, file: recipientsFile)
                 HookContext.shared.archive = nil
                 let result = try OffsiteSync.run(request)
                 MetricsContext.shared.values = result.metricValues
@@ -112,6 +120,7 @@ struct SyncOffsite: ParsableCommand {
                 } else if !output.quiet {
                     var lines: [String] = []
                     let copyVerb = dryRun ? "would copy" : "copied"
+                    for name in result.encrypted ?? [] { lines.append("  \(dryRun ? "would encrypt" : "encrypted") \(name)") }
                     for name in result.transferred { lines.append("  \(copyVerb) \(name)") }
                     for name in result.deleted { lines.append("  \(dryRun ? "would delete" : "deleted") \(name)") }
                     lines.append("\(dryRun ? "Dry run: " : "")\(copyVerb) \(result.transferred.count) file(s), \(dryRun ? "would delete" : "deleted") \(result.deleted.count) on \(result.target)"

@@ -26,13 +26,14 @@ struct Verify: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz) to check.")
+    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to check.")
     var archive: String
 
     @OptionGroup var output: OutputOptions
 
     @Option(name: .customLong("trusted-keys"), help: "allowed_signers file: refuse the archive (exit 65) unless a key it lists signed it (default: SENTIENT_TRUSTED_KEYS; without either, a present .sig is checked but not required).")
     var trustedKeys: String?
+    @OptionGroup var identity: IdentityOptions
 
     @Flag(name: .customLong("restore-test"), help: "Also restore into a throwaway database and compare row counts.")
     var restoreTest = false
@@ -61,7 +62,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy())
+            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy(), keys: try identity.keys())
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.

@@ -61,6 +61,11 @@ struct BackupOptions: ParsableArguments {
 
     @Option(name: .customLong("sign-key"), help: "Unencrypted OpenSSH Ed25519 private key that signs each archive into <archive>.sig, checkable with ssh-keygen -Y verify -n sentient-snap (default: SENTIENT_SIGN_KEY, else unsigned).")
     var signKey: String?
+    @Option(name: .customLong("encrypt-to"), help: ArgumentHelp("Encrypt the archive with age to this X25519 recipient (repeatable): writes .tar.gz.age, no plain copy (default: SENTIENT_ENCRYPT_TO in the env file).", valueName: "age1..."))
+    var encryptTo: [String] = []
+
+    @Option(name: .customLong("recipients-file"), help: "Encrypt to the age recipients in this file (one age1... per line, # comments).")
+    var recipientsFile: String?
 
     func validate() throws {
         guard (1...9).contains(compressLevel) else {
@@ -78,7 +83,8 @@ struct BackupOptions: ParsableArguments {
     }
 
     /// The request for one room with these options.
-    func request(settings: RoomSettings, outputDirectory: String) -> BackupRequest {
+    /// - Throws: `SnapError(.usage)` for a recipient that is not `age1...`.
+    func request(settings: RoomSettings, outputDirectory: String) throws -> BackupRequest {
         var request = BackupRequest(settings: settings, outputDirectory: outputDirectory)
         request.includeConfig = !noConfig
         request.compressionLevel = compressLevel
@@ -99,6 +105,8 @@ struct BackupOptions: ParsableArguments {
         request.requireMQTT = requireMQTT
         request.mqttLimits.settle = mqttSettle
         request.signKey = KeyFile.resolve(flag: signKey, flagName: "--sign-key", setting: settings.signKey, key: "SENTIENT_SIGN_KEY", settings: settings)
+        let recipients = encryptTo.isEmpty && recipientsFile == nil ? settings.encryptTo.map { [$0] } ?? [] : encryptTo
+        request.encryptTo = try ArchiveRecipients.resolve(recipients, file: recipientsFile)
         return request
     }
 }
