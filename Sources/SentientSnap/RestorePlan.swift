@@ -35,6 +35,8 @@ public struct RestoreRequest: Sendable {
     public var mqttLimits = RetainedState.CaptureLimits()
     /// How many `<db>_pre_restore_<ts>` databases to keep, this restore's included (`--keep-pre-restore`).
     public var keepPreRestore = PreRestoreRetention.defaultKeep
+    /// Whether and how a missing room container is created (`--create-room`); default: never.
+    public var createRoom = RoomCreationOptions()
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings
@@ -69,6 +71,8 @@ public struct RestoreResult: Codable, Sendable {
     /// how long the swap itself took; nil without a swap. Downtime = swap start to `/ready` 200.
     public var swap_started_at: String? = nil
     public var swap_duration_seconds: Double? = nil
+    /// How the room was created on a host that had none (`--create-room`); nil when it existed.
+    public var room_created: String? = nil
 }
 
 public enum RestoreEvent: Sendable {
