@@ -165,6 +165,25 @@ struct RestoreCLITests {
         #expect(try !TestDocker.volumeExists("sentient_\(room)_data"))
     }
 
+    @Test("on a terminal, no container: the plan offers to create it (no --create-room needed); 'n' makes nothing",
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
+    func terminalOffersCreation() throws {
+        let fixture = try RestoreCLIRoom()
+        let room = TestDocker.uniqueRoom("cli")
+        try FileManager.default.copyItem(atPath: fixture.room.rooms + "/pharaohs", toPath: fixture.room.rooms + "/" + room)
+        try fixture.room.writeEnv("", room: room)
+        let args = fixture.restoreArgs(room: room, ["--pg-port", String(try freeLoopbackPort()), "--room-network", "host"])
+            .map { $0 == "none" ? "docker" : $0 }
+        let result = try runInTerminal(try productPath("sentient-snap"), args,
+                                       environment: snapEnvironment.merging(["SENTIENT_ROOM_IMAGE": TestDocker.image]) { $1 }, answer: "n\n")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("create container sentient-\(room) from image \(TestDocker.image) (network host, volume sentient_\(room)_data at /data"), "\(result)")
+        #expect(result.stdout.contains("restore cancelled; nothing was changed"), "\(result)")
+        try fixture.expectUnchanged("after 'n'")
+        #expect(try TestDocker.state("sentient-\(room)") == nil)
+        #expect(try !TestDocker.volumeExists("sentient_\(room)_data"))
+    }
+
     @Test("--create-room --force with a room image this host lacks: exit 69 naming docker build and docker load, nothing changed",
           .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
     func createRoomWithoutImage() throws {
