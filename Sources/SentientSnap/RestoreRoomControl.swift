@@ -109,6 +109,11 @@ extension RestoreJob {
             do {
                 try DockerEngine().requireImage(request.createRoom.image)
             } catch let error as SnapError {
+                // Only offered (no --create-room): the old way, saying why no creation is offered.
+                guard request.createRoom.consent == .yes else {
+                    warn("the room cannot be created here: \(error.message)")
+                    return nil
+                }
                 throw SnapError(error.code, error.message + "; nothing was changed", underlying: error.underlying)
             }
         }
