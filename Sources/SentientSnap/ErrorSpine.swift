@@ -58,7 +58,7 @@ extension SnapError {
             }
         case let error as DockerError:
             switch error.code {
-            case .unreachable, .refused: return .unreachable
+            case .unreachable, .refused, .imageMissing, .portTaken: return .unreachable
             }
         case is MiniHTTP.Failure:
             return .unreachable

@@ -50,10 +50,11 @@ public final class RestoreJob {
         // The archive's MQTT state, read now so a damaged one is refused before anything changes.
         let retained = try readRetained(inspection)
 
-        // 2. PostgreSQL must answer (starting a stopped room container if we control it).
-        let control = try resolveRoomControl()
+        // 2. PostgreSQL must answer (starting a stopped room container if we control it). On a
+        // bare host whose room is to be created, it answers only after step 3b.
+        var control = try resolveRoomControl()
         var maintenance: Connection?
-        if restoreDatabase {
+        if restoreDatabase && creation == nil {
             let connection = try connectMaintenance(control: control)
             settings.plaintextWarning(for: connection).map(warn)
             maintenance = connection
@@ -69,33 +70,25 @@ public final class RestoreJob {
         let live = settings.pgDatabase
         let staging = Self.databaseName(live, suffix: "_restore_\(stamp)")
         let previous = Self.databaseName(live, suffix: "_pre_restore_\(stamp)")
-        let liveExists = try maintenance.map { try Self.databaseExists($0, live) } ?? false
-        if restoreDatabase && !liveExists, let maintenance {
-            try DatabaseSwap.checkInterruptedSwap(maintenance, live: live)
-        }
-        var retention = PreRestoreRetention(keep: [], drop: [], future: [])
-        var retentionLine: String?
-        var blockedLive: String?
-        if restoreDatabase && liveExists, let maintenance {
-            blockedLive = try DatabaseSwap.blockedLive(maintenance, live: live)
-            blockedLive.map(warn)
-        }
-        if restoreDatabase && !request.inPlace && liveExists, let maintenance {
-            retention = try DatabaseSwap.retention(maintenance, live: live, adding: previous, now: request.now, keep: request.keepPreRestore)
-            let described = DatabaseSwap.describe(retention, now: request.now, keep: request.keepPreRestore)
-            retentionLine = described.line
-            described.warnings.forEach(warn)
+        var facts = LiveFacts()
+        if restoreDatabase, let maintenance {
+            facts = try liveFacts(maintenance, live: live, previous: previous)
         }
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
         plan.append("signature: " + (inspection.signature?.summary ?? "none (the archive has no .sig)"))
+        if let creation { plan.append(creation.planLine) }
         if restoreDatabase && request.inPlace {
-            guard liveExists else {
-                throw SnapError(.inputNotFound, "--in-place restores into the existing database \(live), which does not exist on \(settings.host):\(settings.pgPort); leave out --in-place (needs CREATEDB); nothing was changed")
-            }
+            if creation == nil { try requireLiveForInPlace(facts) }
             plan.append(InPlaceRestore.planLine(live: live, settings: settings))
+        } else if restoreDatabase && creation != nil {
+            plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) once the new room's PostgreSQL answers, then swap it in as \(live)"
+                + " (a database \(live) the new room made is kept as \(previous))")
         } else if restoreDatabase {
+            let liveExists = facts.exists
+            let retentionLine = facts.retentionLine
+            let blockedLive = facts.blocked
             plan.append("database: restore into staging database \(staging) on \(settings.host):\(settings.pgPort) while the room runs, then swap it in as \(live)"
                 + (liveExists ? " (the current one is kept as \(previous))" : " (no database \(live) exists yet)"))
             if let retentionLine { plan.append(retentionLine) }
@@ -137,6 +130,39 @@ public final class RestoreJob {
             configSwap = try ConfigSwap.prepare(archive: request.archive, inspection: inspection, configDir: configDir, stamp: stamp)
         }
 
+        // 3b. A bare host: the config first (the new container mounts it), then the room, then
+        // its PostgreSQL. The database is restored below as on any host.
+        var previousConfig: String?
+        if let creation {
+            var done = "nothing was changed"
+            if let swap = configSwap {
+                events(.step("restoring \(configDir)"))
+                let committed = try swap.commit(now: request.now)
+                previousConfig = committed.previous
+                committed.warnings.forEach(warn)
+                configSwap = nil
+                done = "the config directory \(configDir) was restored" + (committed.previous.map { " (the previous one is kept as \($0))" } ?? "")
+            }
+            do {
+                try creation.create(events: events)
+                if restoreDatabase {
+                    let connection = try creation.waitForPostgres(timeout: request.createRoom.postgresTimeout ?? max(request.readyTimeout, 120), events: events)
+                    settings.plaintextWarning(for: connection).map(warn)
+                    try DatabaseSwap.lockDatabase(connection, live: live) {
+                        warn("another restore of \(room) (database \(live)) is running; waiting for it to finish")
+                    }
+                    maintenance = connection
+                    facts = try liveFacts(connection, live: live, previous: previous)
+                    if request.inPlace { try requireLiveForInPlace(facts) }
+                }
+            } catch let error as SnapError {
+                throw SnapError(error.code, error.message + "\nThe database was not touched; \(done). Run the restore again once the cause is fixed.", underlying: error.underlying)
+            }
+            if let dropping = facts.retentionLine { warn(dropping) }
+        }
+        let liveExists = facts.exists
+        let retention = facts.retention
+
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
         var loaded = RestoreStats()
@@ -173,7 +199,6 @@ public final class RestoreJob {
         }
 
         // 6. Swap the config directory; undo the database swap if that fails.
-        var previousConfig: String?
         if let configSwap {
             events(.step("replacing \(configDir)"))
             do {
@@ -203,6 +228,11 @@ public final class RestoreJob {
         }
         if !loaded.skippedForFailedIndexes.isEmpty {
             attention.append("left out with the failed index(es): \(loaded.skippedForFailedIndexes.joined(separator: ", "))")
+        }
+        if creation != nil && creation?.options.startCommand != nil && control == .docker,
+           (try? DockerEngine().state(settings.container)) == nil {
+            control = .none
+            attention.append("the start command made no container \(settings.container), so the room was not restarted after the restore — restart it by hand so it reads the restored data")
         }
         do {
             switch control {
@@ -264,10 +294,45 @@ public final class RestoreJob {
             room_control: control.rawValue, restarted: restarted, ready: ready,
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
             mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration,
-            signature: inspection.signature)
+            signature: inspection.signature, room_created: creation?.summary)
+    }
+
+    /// The live database as the plan and the swap need it.
+    struct LiveFacts {
+        var exists = false
+        var blocked: String?
+        var retention = PreRestoreRetention(keep: [], drop: [], future: [])
+        var retentionLine: String?
+    }
+
+    private func liveFacts(_ maintenance: Connection, live: String, previous: String) throws -> LiveFacts {
+        var facts = LiveFacts()
+        facts.exists = try Self.databaseExists(maintenance, live)
+        if !facts.exists {
+            try DatabaseSwap.checkInterruptedSwap(maintenance, live: live)
+            return facts
+        }
+        facts.blocked = try DatabaseSwap.blockedLive(maintenance, live: live)
+        facts.blocked.map(warn)
+        if !request.inPlace {
+            facts.retention = try DatabaseSwap.retention(maintenance, live: live, adding: previous, now: request.now, keep: request.keepPreRestore)
+            let described = DatabaseSwap.describe(facts.retention, now: request.now, keep: request.keepPreRestore)
+            facts.retentionLine = described.line
+            described.warnings.forEach(warn)
+        }
+        return facts
+    }
+
+    private func requireLiveForInPlace(_ facts: LiveFacts) throws {
+        let settings = request.settings
+        guard facts.exists else {
+            throw SnapError(.inputNotFound, "--in-place restores into the existing database \(settings.pgDatabase), which does not exist on \(settings.host):\(settings.pgPort); leave out --in-place (needs CREATEDB); nothing was changed")
+        }
     }
 
     /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no
     /// room container: should PostgreSQL not answer either, the runbook says why.
     var autoFoundNoContainer = false
+    /// Set by `resolveRoomControl` when the room's container is to be created (a bare host).
+    var creation: RoomCreation?
 }

@@ -53,6 +53,8 @@ public struct RestoreRequest: Sendable {
     public var trustedKeys: KeyFile?
     /// Identities for an encrypted (`.tar.gz.age`) archive (`--identity`).
     public var keys = ArchiveKeys.none
+    /// Whether and how a missing room container is created (`--create-room`); default: never.
+    public var createRoom = RoomCreationOptions()
 
     public init(settings: RoomSettings, archive: String) {
         self.settings = settings
@@ -89,6 +91,8 @@ public struct RestoreResult: Codable, Sendable {
     public var swap_duration_seconds: Double? = nil
     /// The archive's `.sig`, checked; nil when the archive has none.
     public var signature: SignatureReport? = nil
+    /// How the room was created on a host that had none (`--create-room`); nil when it existed.
+    public var room_created: String? = nil
 }
 
 public enum RestoreEvent: Sendable {

@@ -16,6 +16,10 @@ extension RestoreJob {
             guard docker.answers else { return .none }
             // A container we cannot inspect counts as absent for `auto` (it falls back to none).
             guard (try? docker.state(settings.container)) != nil else {
+                if let creation = try planCreation(explicit: false) {
+                    self.creation = creation
+                    return .docker
+                }
                 autoFoundNoContainer = true
                 warn("room control auto: Docker answers here but has no container \(settings.container); the room will not be restarted")
                 return .none
@@ -24,6 +28,10 @@ extension RestoreJob {
         case .docker:
             let docker = DockerEngine()
             guard try docker.state(settings.container) != nil else {
+                if let creation = try planCreation(explicit: true) {
+                    self.creation = creation
+                    return .docker
+                }
                 throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
             }
             return .docker
@@ -73,9 +81,53 @@ extension RestoreJob {
     static func runbook(_ settings: RoomSettings) -> String {
         """
         the room's container \(settings.container) does not exist, so the restore can neither start nor restart the room.
-        Recovery: start the room once with the Sentient Engine's start script (it creates the container and an
-        empty database), then run this restore again. If this room does not run in Docker, pass
-        --room-control systemd or none.
+        Recovery: run this restore again with --create-room (add --force without a terminal; --room-image,
+        --room-network and --start-command say how), or start the room once with the Sentient Engine's start script
+        (it creates the container and an empty database) and run this restore again. If this room does not run in
+        Docker, pass --room-control systemd or none.
         """
+    }
+
+    /// The creation of the missing container, when the request allows one and the host is bare:
+    /// local, and nothing answering on the room's PostgreSQL port. nil: the caller's old way.
+    /// - Throws: `SnapError(.unreachable)` when `--room-control docker` must create but the port
+    ///   answers, or the image is missing (`docker build` / `docker load`); nothing is changed.
+    func planCreation(explicit: Bool) throws -> RoomCreation? {
+        let settings = request.settings
+        guard request.createRoom.consent != .no, isLocalHost(settings.host), !settings.host.hasPrefix("/") else { return nil }
+        if Self.postgresAnswers(settings) {
+            let why = "the room's container \(settings.container) does not exist, but PostgreSQL answers on \(settings.host):\(settings.pgPort)"
+                + ": something else serves that port, so a new container would collide with it"
+            guard explicit else {
+                if request.createRoom.consent == .yes { warn(why + "; the room is not created") }
+                return nil
+            }
+            throw SnapError(.unreachable, why + ". Stop it or give the room its own ports, or pass --room-control systemd or none. Nothing was changed.")
+        }
+        let creation = RoomCreation(settings: settings, options: request.createRoom)
+        if request.createRoom.startCommand == nil {
+            do {
+                try DockerEngine().requireImage(request.createRoom.image)
+            } catch let error as SnapError {
+                // Only offered (no --create-room): the old way, saying why no creation is offered.
+                guard request.createRoom.consent == .yes else {
+                    warn("the room cannot be created here: \(error.message)")
+                    return nil
+                }
+                throw SnapError(error.code, error.message + "; nothing was changed", underlying: error.underlying)
+            }
+        }
+        return creation
+    }
+
+    static func postgresAnswers(_ settings: RoomSettings) -> Bool {
+        do {
+            _ = try Connection(settings.maintenanceConnection)
+            return true
+        } catch let error as PGError {
+            return !RoomCreation.stillStarting(error)
+        } catch {
+            return true
+        }
     }
 }

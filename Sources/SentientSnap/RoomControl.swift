@@ -37,6 +37,27 @@ struct DockerEngine {
         try Self.mapped { try client.restart(name) }
     }
 
+    func requireImage(_ image: String) throws {
+        try Self.mapped { try client.requireImage(image) }
+    }
+
+    @discardableResult
+    func ensureVolume(_ name: String) throws -> Bool {
+        try Self.mapped { try client.ensureVolume(name) }
+    }
+
+    func create(_ spec: ContainerSpec) throws {
+        try Self.mapped { try client.create(spec) }
+    }
+
+    func remove(_ name: String) throws {
+        try Self.mapped { try client.remove(name) }
+    }
+
+    func logs(_ name: String, lines: Int = 20) throws -> [String] {
+        try Self.mapped { try client.logs(name, lines: lines) }
+    }
+
     private static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()

@@ -284,6 +284,50 @@ struct OpsCLITests {
         #expect(usage.status == 64)
     }
 
+    @Test("restore-room.sh in a checkout beside ops/docker/start-room.sh passes --create-room and a start command that runs it with ROOM API MQTT PG; elsewhere, or with the user's own, it passes none")
+    func restoreWrapperStartScript() throws {
+        let dir = try TempDir(prefix: "snap-checkout")
+        let checkout = dir.path + "/engine it's"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: checkout + "/ops/backup", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: checkout + "/ops/docker", withIntermediateDirectories: true)
+        for name in ["restore-room.sh", "_common.sh"] {
+            try fm.copyItem(atPath: wrapperDir + "/" + name, toPath: checkout + "/ops/backup/" + name)
+        }
+        // The start script records its arguments; the stub sentient-snap records its own.
+        let started = dir.path + "/start-room.args"
+        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(started)'\n".write(toFile: checkout + "/ops/docker/start-room.sh", atomically: true, encoding: .utf8)
+        let recorded = dir.path + "/snap.args"
+        let stub = dir.path + "/sentient-snap"
+        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(recorded)'\n".write(toFile: stub, atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub)
+        func wrapper(_ script: String, _ extra: [String], environment: [String: String] = [:]) throws -> [String] {
+            let result = try runProcess(script, ["pharaohs", "/backups/a.tar.gz", "--force"] + extra,
+                                        environment: ["SENTIENT_SNAP": stub].merging(environment) { $1 }, timeout: 60)
+            #expect(result.status == 0, "\(result)")
+            return try String(contentsOfFile: recorded, encoding: .utf8).split(separator: "\n").map(String.init).filter { $0 != "--allow-root" }
+        }
+
+        let args = try wrapper(checkout + "/ops/backup/restore-room.sh", ["--no-wait"])
+        #expect(args.count == 8, "\(args)")
+        #expect(Array(args.prefix(4)) == ["restore", "pharaohs", "/backups/a.tar.gz", "--create-room"], "\(args)")
+        #expect(args.count > 4 && args[4] == "--start-command")
+        #expect(Array(args.suffix(2)) == ["--force", "--no-wait"], "\(args)")
+        // The command, run as sentient-snap runs it, calls the checkout's start script as the old script did.
+        let command = args.count > 5 ? args[5] : ""
+        let run = try runProcess("/bin/sh", ["-c", command], environment: [
+            "SENTIENT_ROOM": "pharaohs", "SENTIENT_API_PORT": "8081", "SENTIENT_MQTT_PORT": "1884", "SENTIENT_PG_PORT": "5433",
+            "SENTIENT_ROOMS_DIR": "/srv/rooms",
+        ], timeout: 60)
+        #expect(run.status == 0, "\(run)")
+        #expect(try String(contentsOfFile: started, encoding: .utf8) == "pharaohs\n8081\n1884\n5433\n")
+
+        // The user's own start command, or none beside the wrapper: nothing added.
+        #expect(try wrapper(checkout + "/ops/backup/restore-room.sh", ["--start-command", "mine"]) == ["restore", "pharaohs", "/backups/a.tar.gz", "--force", "--start-command", "mine"])
+        #expect(try wrapper(checkout + "/ops/backup/restore-room.sh", [], environment: ["SENTIENT_START_COMMAND": "mine"]) == ["restore", "pharaohs", "/backups/a.tar.gz", "--force"])
+        #expect(try wrapper(wrapperDir + "/restore-room.sh", []) == ["restore", "pharaohs", "/backups/a.tar.gz", "--force"])
+    }
+
     @Test("systemd units: sections, keys, ExecStart paths; systemd-analyze verify when present")
     func systemdUnits() throws {
         let dir = packageRoot + "/ops/systemd"

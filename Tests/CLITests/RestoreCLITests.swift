@@ -159,8 +159,50 @@ struct RestoreCLITests {
         #expect(result.stderr.contains("sentient-\(room) does not exist"), "\(result)")
         #expect(result.stderr.contains("start script"), "\(result)")
         #expect(result.stderr.contains("Nothing was changed"), "\(result)")
+        #expect(result.stderr.contains("--create-room"), "\(result)")
         try fixture.expectUnchanged("docker without a container")
         #expect(FileManager.default.fileExists(atPath: fixture.room.rooms + "/\(room)/local-change.txt"))
+        #expect(try TestDocker.state("sentient-\(room)") == nil)
+        #expect(try !TestDocker.volumeExists("sentient_\(room)_data"))
+    }
+
+    @Test("on a terminal, no container: the plan offers to create it (no --create-room needed); 'n' makes nothing",
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
+    func terminalOffersCreation() throws {
+        let fixture = try RestoreCLIRoom()
+        let room = TestDocker.uniqueRoom("cli")
+        try FileManager.default.copyItem(atPath: fixture.room.rooms + "/pharaohs", toPath: fixture.room.rooms + "/" + room)
+        try fixture.room.writeEnv("", room: room)
+        let args = fixture.restoreArgs(room: room, ["--pg-port", String(try freeLoopbackPort()), "--room-network", "host"])
+            .map { $0 == "none" ? "docker" : $0 }
+        let result = try runInTerminal(try productPath("sentient-snap"), args,
+                                       environment: snapEnvironment.merging(["SENTIENT_ROOM_IMAGE": TestDocker.image]) { $1 }, answer: "n\n")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("create container sentient-\(room) from image \(TestDocker.image) (network host, volume sentient_\(room)_data at /data"), "\(result)")
+        #expect(result.stdout.contains("restore cancelled; nothing was changed"), "\(result)")
+        try fixture.expectUnchanged("after 'n'")
+        #expect(try TestDocker.state("sentient-\(room)") == nil)
+        #expect(try !TestDocker.volumeExists("sentient_\(room)_data"))
+    }
+
+    @Test("--create-room --force with a room image this host lacks: exit 69 naming docker build and docker load, nothing changed",
+          .enabled(if: TestDocker.isReady, "needs a Docker engine: scripts/start-docker.sh"))
+    func createRoomWithoutImage() throws {
+        let fixture = try RestoreCLIRoom()
+        let room = TestDocker.uniqueRoom("cli")
+        try FileManager.default.copyItem(atPath: fixture.room.rooms + "/pharaohs", toPath: fixture.room.rooms + "/" + room)
+        try fixture.room.writeEnv("", room: room)
+        // PostgreSQL answers on the fixture's port only if a room serves it: give the room a silent one.
+        let args = fixture.restoreArgs(room: room, ["--force", "--create-room", "--pg-port", String(try freeLoopbackPort())])
+            .map { $0 == "none" ? "docker" : $0 }
+        let result = try snap(args, environment: ["SENTIENT_ROOM_IMAGE": "sentient-snap-test-missing:\(room)"])
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("the room image sentient-snap-test-missing:\(room) is not on this host"), "\(result)")
+        #expect(result.stderr.contains("docker build") && result.stderr.contains("docker load"), "\(result)")
+        #expect(result.stderr.contains("nothing was changed"), "\(result)")
+        try fixture.expectUnchanged("missing room image")
+        #expect(try TestDocker.state("sentient-\(room)") == nil)
+        #expect(try !TestDocker.volumeExists("sentient_\(room)_data"))
     }
 }
 

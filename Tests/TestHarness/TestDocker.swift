@@ -103,6 +103,48 @@ public enum TestDocker {
         return State(running: words[0] == "true", startedAt: String(words[1]))
     }
 
+    /// An image like the test image whose default command is `command` (it carries the test
+    /// label, so containers made from it by the code under test are cleaned up like the
+    /// tests' own). Remove it with `removeImage(_:)`.
+    /// - Returns: its tag.
+    public static func image(command: [String]) throws -> String {
+        let tag = "sentient-snap-test-created:" + uniqueRoom("i")
+        let builder = "sentient-snap-image-" + uniqueRoom("b")
+        try docker(["create", "--label", "\(label)=\(getpid())", "--name", builder, image] + sleeper)
+        defer { remove(builder) }
+        let cmd = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
+        try docker(["commit", "--change", "CMD \(cmd)", "--change", "LABEL \(label)=\(getpid())", builder, tag])
+        return tag
+    }
+
+    public static func removeImage(_ tag: String) {
+        _ = try? runProcess("docker", ["rmi", "-f", tag], timeout: 60)
+    }
+
+    /// Removes the volume; a missing one is fine.
+    public static func removeVolume(_ name: String) {
+        _ = try? runProcess("docker", ["volume", "rm", "-f", name], timeout: 60)
+    }
+
+    public static func volumeExists(_ name: String) throws -> Bool {
+        try runProcess("docker", ["volume", "inspect", name], timeout: 60).succeeded
+    }
+
+    /// `docker inspect` of the container, or nil when it does not exist.
+    public static func inspect(_ name: String) throws -> [String: Any]? {
+        let result = try runProcess("docker", ["inspect", "--type", "container", name], timeout: 60)
+        guard result.succeeded else { return nil }
+        let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        return list?.first
+    }
+
+    /// The container's whole output (stdout and stderr).
+    public static func logs(_ name: String) throws -> String {
+        let result = try runProcess("docker", ["logs", name], timeout: 60)
+        guard result.succeeded else { throw HarnessError("docker logs \(name) failed: \(result)") }
+        return result.stdout + result.stderr
+    }
+
     /// Runs the docker client.
     /// - Returns: its stdout.
     /// - Throws: `HarnessError` with the client's output when it fails.

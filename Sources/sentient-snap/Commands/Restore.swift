@@ -27,6 +27,8 @@ struct Restore: ParsableCommand {
                   --no-wait --force
               # a PostgreSQL user without CREATEDB; not atomic:
               sentient-snap restore pharaohs ARCHIVE --in-place
+              # a new host with only the archive (and the room image):
+              sentient-snap restore pharaohs ARCHIVE --create-room --force
 
             \(exitStatusHelp)
             """
@@ -43,6 +45,7 @@ struct Restore: ParsableCommand {
     @OptionGroup var identity: IdentityOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
+    @OptionGroup(title: "Creating the room on a bare host") var creation: RoomCreationFlags
 
     @Flag(help: "Skip the confirmation prompt.")
     var force = false
@@ -144,6 +147,7 @@ struct Restore: ParsableCommand {
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore
             request.trustedKeys = KeyFile.resolve(flag: trustedKeys, flagName: "--trusted-keys", setting: settings.trustedKeys, key: "SENTIENT_TRUSTED_KEYS", settings: settings)
+            request.createRoom = creation.options(interactive: !force && isatty(STDIN_FILENO) == 1)
             let quiet = output.quiet || output.json
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let job = RestoreJob(request, events: { event in
@@ -196,6 +200,7 @@ struct Restore: ParsableCommand {
                         lines.append("  mqtt      \(mqtt.published) retained messages on \(mqtt.broker)"
                             + (mqtt.cleared > 0 ? ", \(mqtt.cleared) other topics cleared" : "") + (mqtt.kept_extra > 0 ? ", \(mqtt.kept_extra) other topics kept" : ""))
                     }
+                    if let created = result.room_created { lines.append("  created   \(created)") }
                     lines.append("  room      " + (result.restarted ? "restarted via \(result.room_control)" : "not restarted (room control: \(result.room_control))"))
                     if let ready = result.ready { lines.append("  ready     " + (ready ? "yes" : "NO")) }
                     lines.append("  took      \(String(format: "%.1f", result.duration_seconds)) s")
