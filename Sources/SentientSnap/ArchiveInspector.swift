@@ -74,7 +74,8 @@ public struct ConfigTree: Sendable, Equatable {
 public enum ArchiveInspector {
     /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
     ///   naming every problem found.
-    public static func inspect(_ path: String) throws -> ArchiveInspection {
+    /// - Parameter progress: told the compressed bytes read so far, as the check goes.
+    public static func inspect(_ path: String, progress: ((Int64) -> Void)? = nil) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
@@ -138,6 +139,7 @@ public enum ArchiveInspector {
                     let n = try reader.read(into: buffer)
                     hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                     size += Int64(n)
+                    progress?(reader.compressedBytesRead)
                     return n
                 }
                 switch relative {

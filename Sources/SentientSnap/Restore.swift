@@ -34,7 +34,8 @@ public final class RestoreJob {
 
         // 1. Verify the whole archive before touching anything.
         events(.step("verifying \(request.archive)"))
-        let inspection = try ArchiveInspector.inspect(request.archive)
+        events(.phase(.verify(archiveBytes: Self.fileSize(request.archive))))
+        let inspection = try ArchiveInspector.inspect(request.archive) { [events] in events(.verifying(bytesRead: $0)) }
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")
@@ -137,6 +138,7 @@ public final class RestoreJob {
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
         var loaded = RestoreStats()
+        if restoreDatabase { events(.phase(.load(tables: manifest?.database?.tables ?? []))) }
         if restoreDatabase && request.inPlace {
             events(.step("restoring in place into \(live) (not atomic)"))
             loaded = try InPlaceRestore.run(
@@ -160,6 +162,7 @@ public final class RestoreJob {
         var swapDuration: Double?
         var swapAttention: [String] = []
         if restoreDatabase, !request.inPlace, let maintenance {
+            events(.phase(.swap))
             events(.step("swapping \(staging) in as \(live)"))
             swapStarted = Date()
             let outcome = try DatabaseSwap(maintenance: maintenance, live: live, staging: staging, previous: previous).swap(liveExists: liveExists)
@@ -202,6 +205,7 @@ public final class RestoreJob {
         if !loaded.skippedForFailedIndexes.isEmpty {
             attention.append("left out with the failed index(es): \(loaded.skippedForFailedIndexes.joined(separator: ", "))")
         }
+        if control == .docker || control == .systemd { events(.phase(.restart)) }
         do {
             switch control {
             case .docker:
@@ -234,6 +238,7 @@ public final class RestoreJob {
         // 8. MQTT, once the broker answers (also with room control none).
         var mqtt: RetainedState.ApplyResult?
         if let retained {
+            events(.phase(.mqtt))
             events(.step("restoring \(retained.messages.count) retained MQTT messages on \(settings.mqttOptions.broker)"))
             do {
                 mqtt = try applyRetained(retained)
@@ -245,6 +250,7 @@ public final class RestoreJob {
         // 9. Wait for /ready.
         var ready: Bool?
         if request.waitForReady {
+            events(.phase(.ready))
             events(.step("waiting for http://\(settings.host):\(settings.apiPort)/ready"))
             ready = waitForReady(host: settings.host, port: settings.apiPort, timeout: request.readyTimeout)
             if ready == false {
@@ -267,4 +273,9 @@ public final class RestoreJob {
     /// Set by `resolveRoomControl` when `auto` found a local Docker engine that answers but no
     /// room container: should PostgreSQL not answer either, the runbook says why.
     var autoFoundNoContainer = false
+
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
 }
