@@ -38,6 +38,7 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
 
@@ -111,6 +112,11 @@ struct Restore: ParsableCommand {
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
 
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
     func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "restore")
         SignalCleanup.install()
@@ -137,7 +143,10 @@ struct Restore: ParsableCommand {
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore
             let quiet = output.quiet || output.json
-            let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
+            let archiveBytes = Self.fileSize(archive)
+            progress.plan(ProgressPlans.restore(archiveBytes: archiveBytes))
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):
@@ -146,14 +155,11 @@ struct Restore: ParsableCommand {
                 case .step(let text):
                     progress.clear()
                     if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
-                case .progress(.data(let table, let rows, let bytes)):
-                    progress.update("loading \(table): \(formatCount(rows)) rows, \(formatBytes(bytes))")
-                case .progress(.postData(let done, let total)):
-                    progress.update("indexes and constraints: \(done)/\(total)")
-                case .progress:
-                    break
+                case .progress, .phase, .verifying:
+                    progress.update { $0.apply(event, archiveBytes: archiveBytes) }
                 }
             }, confirm: { plan, _ in
+                progress.clear()
                 if force { return true }
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw SnapError(.usage, "restore replaces room \(room.name)'s data and needs confirmation, but stdin is not a terminal: pass --force to proceed without asking")
@@ -164,7 +170,7 @@ struct Restore: ParsableCommand {
             })
             let result = try job.run()
             MetricsContext.shared.values = result.metricValues
-            progress.clear()
+            if result.dry_run { progress.clear() } else { progress.finish() }
             if output.json {
                 print(try jsonString(result))
             } else if !output.quiet {

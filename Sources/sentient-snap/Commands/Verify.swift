@@ -26,6 +26,7 @@ struct Verify: ParsableCommand {
     var archive: String
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     @Flag(name: .customLong("restore-test"), help: "Also restore into a throwaway database and compare row counts.")
     var restoreTest = false
@@ -53,7 +54,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive)
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
+            progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(archive)))
+            let inspection = try ArchiveInspector.inspect(archive) { bytes in
+                progress.update { $0.update(done: Double(bytes)); return true }
+            }
+            progress.finish()
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.
