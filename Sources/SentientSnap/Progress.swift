@@ -79,8 +79,10 @@ public struct ProgressModel: Sendable {
     // What was shown, held so it never goes back.
     private var shownFraction = 0.0
     private var shownStep = (index: -1, fraction: 0.0)
-    // Smoothing: the last sample and the rates (phase units per second, whole-run fraction per second).
-    private var sample: (time: Double, done: Double, fraction: Double, phase: String)?
+    // Smoothing: the last samples and the rates (the phase's units per second, the whole run's
+    // fraction per second).
+    private var phaseSample: (time: Double, done: Double, phase: String)?
+    private var fractionSample: (time: Double, fraction: Double)?
     private var rate: Double?
     private var fractionRate: Double?
 
@@ -214,26 +216,28 @@ public struct ProgressModel: Sendable {
         let phaseDone = sameUnit.reduce(0.0) { $0 + done[$1] }
         let phaseTotal = allFinished ? phaseDone : sameUnit.reduce(0.0) { $0 + expected($1, correction: correction) }
 
-        // Rates, smoothed over `smoothing` seconds; a new phase starts its rate afresh.
-        if let last = sample, now - last.time > 5 * Self.smoothing {
-            // A long pause with nothing to show (a confirmation prompt): measure afresh.
-            rate = nil
-            fractionRate = nil
-            sample = (now, phaseDone, shownFraction, step.phase)
-        } else if let last = sample, now - last.time >= 0.05 {
-            let dt = now - last.time
-            let alpha = 1 - exp(-dt / Self.smoothing)
-            if last.phase == step.phase {
-                let instant = max(0, phaseDone - last.done) / dt
-                rate = rate.map { $0 + alpha * (instant - $0) } ?? instant
-            } else {
-                rate = nil
+        // Rates, smoothed over `smoothing` seconds; a new phase measures its own afresh, a long
+        // pause with nothing to show (a confirmation prompt) starts both afresh.
+        func smoothed(_ old: Double?, _ instant: Double, _ dt: Double) -> Double {
+            old.map { $0 + (1 - exp(-dt / Self.smoothing)) * (instant - $0) } ?? instant
+        }
+        if let last = phaseSample, last.phase == step.phase, now - last.time <= 5 * Self.smoothing {
+            if now - last.time >= 0.05 {
+                rate = smoothed(rate, max(0, phaseDone - last.done) / (now - last.time), now - last.time)
+                phaseSample = (now, phaseDone, step.phase)
             }
-            let instantFraction = max(0, shownFraction - last.fraction) / dt
-            fractionRate = fractionRate.map { $0 + alpha * (instantFraction - $0) } ?? instantFraction
-            sample = (now, phaseDone, shownFraction, step.phase)
-        } else if sample == nil {
-            sample = (now, phaseDone, shownFraction, step.phase)
+        } else {
+            rate = nil
+            phaseSample = (now, phaseDone, step.phase)
+        }
+        if let last = fractionSample, now - last.time <= 5 * Self.smoothing {
+            if now - last.time >= 0.05 {
+                fractionRate = smoothed(fractionRate, max(0, shownFraction - last.fraction) / (now - last.time), now - last.time)
+                fractionSample = (now, shownFraction)
+            }
+        } else {
+            fractionRate = nil
+            fractionSample = (now, shownFraction)
         }
         var remaining: Double?
         if allFinished {

@@ -5,39 +5,44 @@ import Foundation
 public enum ProgressFormat {
     /// One line of at most `width - 1` columns (the last column would make some terminals wrap):
     /// ` 38% [=========>                  ] load 1/2 public.events 39% | 200.0/513.0 MiB | 800,000/1,980,000 rows | 50.0 MiB/s | ETA 0:07`.
-    /// Pieces are dropped, least useful first, until it fits; the percentage and the time left stay.
+    /// The bar's width follows the terminal's (a fifth, 10 to 30 columns), so it does not jump as
+    /// pieces come and go; pieces are dropped, least useful first, until the line fits; the
+    /// percentage and the time left stay.
     public static func line(_ s: ProgressSnapshot, width: Int) -> String {
         let limit = max(20, width) - 1
+        let barWidth = min(30, max(10, width / 5))
         let percent = String(format: "%3d%%", Int((s.fraction * 100).rounded(.down)))
         var label = s.phase
         if s.stepCount > 1 { label += " \(s.stepIndex)/\(s.stepCount)" }
         if !s.step.isEmpty { label += " \(s.step)" }
         let stepPercent = s.stepCount > 1 || !s.step.isEmpty ? " \(Int((s.stepFraction * 100).rounded(.down)))%" : ""
         let eta = "ETA " + (s.finished ? "0:00" : s.remaining.map(duration) ?? "--:--")
-        // Optional pieces, most useful first; dropped from the end.
-        var optional: [String] = []
+        // Optional pieces, shown in this order: amount (with what was written), rows, rate.
+        var amount: String?
+        var written: String?
         if s.unit == .bytes, s.total > 0 || s.done > 0 {
-            var bytes = bytesPair(s.done, s.total)
-            if let written = s.written { bytes += " -> \(bytesText(Double(written)))" }
-            optional.append(bytes)
-        } else if s.unit == .items, s.total > 0 {
-            optional.append("\(Int64(s.done))/\(Int64(s.total))")
+            amount = bytesPair(s.done, s.total)
+            written = s.written.map { " -> \(bytesText(Double($0)))" }
+        } else if s.unit == .items, s.total > 1 {
+            amount = "\(Int64(s.done))/\(Int64(s.total))"
         }
-        if let rows = s.rows {
-            optional.append(s.rowsTotal.map { "\(count(rows))/\(count($0)) rows" } ?? "\(count(rows)) rows")
-        }
-        if let rate = s.rate, rate > 0 {
-            optional.append(s.unit == .bytes ? "\(bytesText(rate))/s" : String(format: "%.1f/s", rate))
-        }
+        var rows = s.rows.map { rows in s.rowsTotal.map { "\(count(rows))/\(count($0)) rows" } ?? "\(count(rows)) rows" }
+        var rate = s.rate.flatMap { $0 > 0 ? (s.unit == .bytes ? "\(bytesText($0))/s" : String(format: "%.1f/s", $0)) : nil }
         var name = label
         var withStep = stepPercent
         while true {
-            for barWidth in [30, 20, 10] {
-                let candidate = compose(percent, bar(s.fraction, width: barWidth), name + withStep, optional, eta)
-                if candidate.count <= limit { return candidate }
-            }
-            if !optional.isEmpty {
-                optional.removeLast()
+            let optional = [amount.map { $0 + (written ?? "") }, rows, rate].compactMap { $0 }
+            let candidate = compose(percent, bar(s.fraction, width: barWidth), name + withStep, optional, eta)
+            if candidate.count <= limit { return candidate }
+            // Dropped in this order: what was written, the rate, the rows, the amount, the step.
+            if written != nil {
+                written = nil
+            } else if rate != nil {
+                rate = nil
+            } else if rows != nil {
+                rows = nil
+            } else if amount != nil {
+                amount = nil
             } else if name != s.phase {
                 name = s.phase
                 withStep = ""

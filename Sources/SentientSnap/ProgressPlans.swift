@@ -23,37 +23,35 @@ public enum ProgressPlans {
         }
     }
 
-    /// Shares of a restore's other phases, as parts of the data's bytes: reading and checking
-    /// the archive, the schema, indexes and constraints, and the short steps at the end. Rough
-    /// by nature; the time left follows the measured pace, and the bar never goes back.
-    static let verifyShare = 0.3, schemaShare = 0.02, indexShare = 0.3, shortShare = 0.01
-    /// Uncompressed size per compressed byte assumed until the manifest says (event data deflates ~7:1).
-    static let assumedRatio = 7.0
+    /// Shares of the whole restore by phase: reading and checking the archive, the schema, the
+    /// data (split between tables by their bytes), indexes and constraints, the short steps at
+    /// the end. Fixed, so learning the tables after the check changes nothing already shown;
+    /// rough by nature: the time left follows the measured pace, and the bar never goes back.
+    static let verifyShare = 0.2, schemaShare = 0.02, loadShare = 0.55, indexShare = 0.19, shortShare = 0.01
 
     /// A restore before the archive is verified: its tables are not known yet, so the load is one
-    /// step sized from the archive; `restoreLoad` replaces it once the manifest is read.
+    /// step; `restoreLoad` replaces it once the manifest is read.
     public static func restore(archiveBytes: Int64) -> [ProgressStep] {
-        let data = max(1, Double(archiveBytes) * assumedRatio)
-        return [ProgressStep(phase: "verify", total: Double(archiveBytes), weight: data * verifyShare)]
-            + restoreLoad(tables: [ProgressStep(phase: "load", total: data, estimated: true)], data: data)
+        [ProgressStep(phase: "verify", total: Double(archiveBytes), weight: verifyShare)]
+            + restoreLoad(tables: [ProgressStep(phase: "load", total: 0, weight: loadShare)])
     }
 
     /// The steps from the load on, from the manifest's tables (their exact COPY sizes and rows).
-    public static func restoreLoad(_ tables: [TableDumpStats], archiveBytes: Int64) -> [ProgressStep] {
+    public static func restoreLoad(_ tables: [TableDumpStats]) -> [ProgressStep] {
         let data = tables.reduce(0.0) { $0 + Double($1.bytes) }
-        guard data > 0 else { return restoreLoad(tables: [], data: max(1, Double(archiveBytes) * assumedRatio)) }
+        guard data > 0 else { return restoreLoad(tables: [ProgressStep(phase: "load", total: 0, weight: loadShare)]) }
         return restoreLoad(tables: tables.map {
-            ProgressStep(phase: "load", name: "\($0.schema).\($0.name)", total: Double($0.bytes), rows: $0.rows)
-        }, data: data)
+            ProgressStep(phase: "load", name: "\($0.schema).\($0.name)", total: Double($0.bytes), rows: $0.rows, weight: loadShare * Double($0.bytes) / data)
+        })
     }
 
-    static func restoreLoad(tables: [ProgressStep], data: Double) -> [ProgressStep] {
-        [ProgressStep(phase: "schema", unit: .items, total: 0, weight: data * schemaShare)] + tables + [
-            ProgressStep(phase: "indexes", unit: .items, total: 0, weight: data * indexShare),
-            ProgressStep(phase: "swap", unit: .items, total: 1, weight: data * shortShare),
-            ProgressStep(phase: "restart", unit: .items, total: 1, weight: data * shortShare),
-            ProgressStep(phase: "mqtt", unit: .items, total: 1, weight: data * shortShare),
-            ProgressStep(phase: "ready", unit: .items, total: 1, weight: data * shortShare),
+    static func restoreLoad(tables: [ProgressStep]) -> [ProgressStep] {
+        [ProgressStep(phase: "schema", unit: .items, total: 0, weight: schemaShare)] + tables + [
+            ProgressStep(phase: "indexes", unit: .items, total: 0, weight: indexShare),
+            ProgressStep(phase: "swap", unit: .items, total: 1, weight: shortShare),
+            ProgressStep(phase: "restart", unit: .items, total: 1, weight: shortShare),
+            ProgressStep(phase: "mqtt", unit: .items, total: 1, weight: shortShare),
+            ProgressStep(phase: "ready", unit: .items, total: 1, weight: shortShare),
         ]
     }
 
@@ -66,7 +64,7 @@ public enum ProgressPlans {
 extension ProgressModel {
     /// Feeds one restore event into the model; false when the event says nothing about progress.
     @discardableResult
-    public mutating func apply(_ event: RestoreEvent, archiveBytes: Int64) -> Bool {
+    public mutating func apply(_ event: RestoreEvent) -> Bool {
         switch event {
         case .warning, .step:
             return false
@@ -75,7 +73,7 @@ extension ProgressModel {
         case .verifying(let bytes):
             update(done: Double(bytes))
         case .phase(.load(let tables)):
-            replan(from: "schema", with: ProgressPlans.restoreLoad(tables, archiveBytes: archiveBytes))
+            replan(from: "schema", with: ProgressPlans.restoreLoad(tables))
             index(phase: "schema").map { begin($0) }
         case .phase(.swap):
             index(phase: "swap").map { begin($0) }

@@ -145,8 +145,7 @@ struct Restore: ParsableCommand {
             let quiet = output.quiet || output.json
             let progress = progressOptions.reporter(output)
             defer { progress.clear() }
-            let archiveBytes = Self.fileSize(archive)
-            progress.plan(ProgressPlans.restore(archiveBytes: archiveBytes))
+            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(archive)))
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):
@@ -156,7 +155,7 @@ struct Restore: ParsableCommand {
                     progress.clear()
                     if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
                 case .progress, .phase, .verifying:
-                    progress.update { $0.apply(event, archiveBytes: archiveBytes) }
+                    progress.update { $0.apply(event) }
                 }
             }, confirm: { plan, _ in
                 progress.clear()
