@@ -142,7 +142,8 @@ struct Restore: ParsableCommand {
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore
-            let quiet = output.quiet || output.json
+            // JSON progress names the phases itself: no plain step lines between its objects.
+            let quiet = output.quiet || output.json || progressOptions.mode == .json
             let progress = progressOptions.reporter(output)
             defer { progress.clear() }
             progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(archive)))
