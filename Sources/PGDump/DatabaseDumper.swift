@@ -148,6 +148,7 @@ public final class DatabaseDumper {
         var schema = SchemaReader(connection: connection, options: options)
         try schema.read()
         var (entries, tables) = assignDumpIds(sortObjects(schema.objects) + schema.trailingObjects)
+        try estimateSizes(&tables)
         if options.noOwner {
             for i in entries.indices { entries[i].owner = nil }
         }
@@ -159,6 +160,30 @@ public final class DatabaseDumper {
             serverVersion: connection.serverVersion, serverVersionNumber: connection.serverVersionNumber,
             database: connection.database, snapshotTime: formatter.date(from: snapshotTime) ?? Date(),
             entries: entries, largeObjects: schema.largeObjects)
+    }
+
+    /// Each table's size and row estimate from the catalog, for progress (no table is read).
+    private func estimateSizes(_ tables: inout [PlannedTable]) throws {
+        guard !tables.isEmpty else { return }
+        let oids = "{" + tables.map { String($0.tableOID) }.joined(separator: ",") + "}"
+        let result = try connection.query("""
+            SELECT c.oid::pg_catalog.text,
+                   (pg_catalog.pg_relation_size(c.oid)
+                    + CASE WHEN c.reltoastrelid <> 0 THEN pg_catalog.pg_relation_size(c.reltoastrelid) ELSE 0 END)::pg_catalog.text,
+                   c.reltuples::pg_catalog.int8::pg_catalog.text
+            FROM pg_catalog.pg_class c WHERE c.oid = ANY($1::pg_catalog.oid[])
+            """, [oids])
+        var sizes: [UInt32: (Int64, Int64)] = [:]
+        for row in result.rows {
+            guard let oid = row[0].flatMap(UInt32.init), let bytes = row[1].flatMap(Int64.init), let rows = row[2].flatMap(Int64.init) else { continue }
+            sizes[oid] = (bytes, rows)
+        }
+        for i in tables.indices {
+            guard let (bytes, rows) = sizes[tables[i].tableOID] else { continue }
+            tables[i].estimatedBytes = bytes
+            // reltuples is -1 for a table never vacuumed or analyzed (PostgreSQL 14+), 0 before 14.
+            tables[i].estimatedRows = rows > 0 ? rows : nil
+        }
     }
 
     /// Streams the archive: header, TOC, then each table's COPY output as one data block.

@@ -68,6 +68,11 @@ public struct PlannedTable: Sendable {
     /// `COPY ... TO STDOUT` that reads it (explicit column list).
     public var copyOutSQL: String
     var tableOID: UInt32 = 0
+    /// The catalog's size of the table (heap and TOAST, `pg_relation_size`) and its row estimate
+    /// (`reltuples`; nil when never analyzed), read in the dump's snapshot: what progress
+    /// estimates the COPY by before it runs.
+    public var estimatedBytes: Int64 = 0
+    public var estimatedRows: Int64?
 }
 
 /// One dumpable object: its TOC entries (the first is the object itself; later ones, such as

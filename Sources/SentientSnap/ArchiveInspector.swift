@@ -80,7 +80,9 @@ public enum ArchiveInspector {
     /// - Throws: `SnapError(.inputNotFound)` for a missing file; `SnapError(.damagedArchive)`
     ///   naming every problem found. A required signature that is missing or not by a trusted
     ///   key is refused before the archive is read.
-    public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore, keys: ArchiveKeys = .none) throws -> ArchiveInspection {
+    /// - Parameter progress: told the compressed bytes read so far, as the check goes.
+    public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore, keys: ArchiveKeys = .none,
+        progress: ((Int64) -> Void)? = nil) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
@@ -146,6 +148,7 @@ public enum ArchiveInspector {
                     let n = try reader.read(into: buffer)
                     hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                     size += Int64(n)
+                    progress?(reader.compressedBytesRead)
                     return n
                 }
                 switch relative {

@@ -81,6 +81,8 @@ public enum BackupEvent: Sendable {
     case warning(String)
     case connected(server: String, database: String)
     case progress(DumpProgress, compressedBytes: Int64)
+    /// The tables the data phase will read, with the catalog's size estimates (before the first row).
+    case planned([PlannedTable])
 }
 
 /// Backs up one room into `sentient-<room>-<ts>.tar.gz` (DESIGN.md "Backup flow").
@@ -159,6 +161,7 @@ public final class BackupJob {
         defer { dumper.abort() }
         let plan = try dumper.prepare()
         try checkRoomIdentity(connection, plan: plan)
+        events(.planned(plan.tables))
 
         // MQTT retained state, before the archive file exists: a failure leaves nothing behind.
         let retained = try captureMQTT()

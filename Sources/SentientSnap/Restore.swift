@@ -35,7 +35,8 @@ public final class RestoreJob {
         // 1. Verify the whole archive before touching anything.
         events(.step("verifying \(request.archive)"))
         let signatures = try request.trustedKeys.map { SignaturePolicy.require(try TrustedKeys.load($0)) } ?? .checkIfPresent
-        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures, keys: request.keys)
+        events(.phase(.verify(archiveBytes: Self.fileSize(request.archive))))
+        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures, keys: request.keys) { [events] in events(.verifying(bytesRead: $0)) }
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")
@@ -166,6 +167,7 @@ public final class RestoreJob {
         // 4. Staging restore while the room keeps running.
         var tables: [String: Int64] = [:]
         var loaded = RestoreStats()
+        if restoreDatabase { events(.phase(.load(tables: manifest?.database?.tables ?? []))) }
         if restoreDatabase && request.inPlace {
             events(.step("restoring in place into \(live) (not atomic)"))
             loaded = try InPlaceRestore.run(
@@ -188,6 +190,7 @@ public final class RestoreJob {
         var swapDuration: Double?
         var swapAttention: [String] = []
         if restoreDatabase, !request.inPlace, let maintenance {
+            events(.phase(.swap))
             events(.step("swapping \(staging) in as \(live)"))
             swapStarted = Date()
             let outcome = try DatabaseSwap(maintenance: maintenance, live: live, staging: staging, previous: previous).swap(liveExists: liveExists)
@@ -234,6 +237,7 @@ public final class RestoreJob {
             control = .none
             attention.append("the start command made no container \(settings.container), so the room was not restarted after the restore — restart it by hand so it reads the restored data")
         }
+        if control == .docker || control == .systemd { events(.phase(.restart)) }
         do {
             switch control {
             case .docker:
@@ -266,6 +270,7 @@ public final class RestoreJob {
         // 8. MQTT, once the broker answers (also with room control none).
         var mqtt: RetainedState.ApplyResult?
         if let retained {
+            events(.phase(.mqtt))
             events(.step("restoring \(retained.messages.count) retained MQTT messages on \(settings.mqttOptions.broker)"))
             do {
                 mqtt = try applyRetained(retained)
@@ -277,6 +282,7 @@ public final class RestoreJob {
         // 9. Wait for /ready.
         var ready: Bool?
         if request.waitForReady {
+            events(.phase(.ready))
             events(.step("waiting for http://\(settings.host):\(settings.apiPort)/ready"))
             ready = waitForReady(host: settings.host, port: settings.apiPort, timeout: request.readyTimeout)
             if ready == false {
@@ -335,4 +341,9 @@ public final class RestoreJob {
     var autoFoundNoContainer = false
     /// Set by `resolveRoomControl` when the room's container is to be created (a bare host).
     var creation: RoomCreation?
+
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
 }

@@ -99,6 +99,9 @@ public enum RestoreEvent: Sendable {
     case warning(String)
     case step(String)
     case progress(RestoreProgress)
+    /// Where the restore is (for the progress bar), and how much of the archive is checked.
+    case phase(RestorePhase)
+    case verifying(bytesRead: Int64)
 }
 
 // MARK: - Names

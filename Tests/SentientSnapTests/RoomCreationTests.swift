@@ -95,7 +95,7 @@ final class EventText: @unchecked Sendable {
         let text: String
         switch event {
         case .step(let s), .warning(let s): text = s
-        case .progress: return
+        case .progress, .phase, .verifying: return
         }
         lock.lock()
         items.append(text)

@@ -7,18 +7,22 @@ import Foundation
 /// and once the output contains `prompt` writes `answer` (nothing when `answer` is nil). The
 /// result's `stdout` is everything the terminal showed (the command's stdout and stderr
 /// interleaved, and the echoed answer); `stderr` is the helper's own diagnostics.
+/// `columns`: the terminal's width as TIOCGWINSZ reports it (set before the command starts);
+/// nil leaves the new terminal's size unset (0 columns).
 /// - Throws: `HarnessError` when python3 cannot be started.
 public func runInTerminal(
     _ executable: String, _ args: [String], environment: [String: String] = [:],
-    prompt: String = "Proceed?", answer: String?, timeout: Double = 300
+    prompt: String = "Proceed?", answer: String?, timeout: Double = 300, columns: Int? = nil
 ) throws -> ToolResult {
     let script = """
-        import os, pty, select, sys, time
-        prompt, answer, timeout = sys.argv[1].encode(), sys.argv[2], float(sys.argv[3])
-        command = sys.argv[4:]
+        import fcntl, os, pty, select, struct, sys, termios, time
+        prompt, answer, timeout, columns = sys.argv[1].encode(), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+        command = sys.argv[5:]
         pid, fd = pty.fork()
         if pid == 0:
             try:
+                if columns > 0:
+                    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
                 os.execv(command[0], command)
             finally:
                 os._exit(127)
@@ -53,6 +57,6 @@ public func runInTerminal(
     let path = dir.file("snap_terminal.py")
     try script.write(toFile: path, atomically: true, encoding: .utf8)
     return try runProcess(
-        "python3", [path, prompt, answer ?? "<none>", String(timeout), try resolveExecutable(executable, environment: environment)] + args,
+        "python3", [path, prompt, answer ?? "<none>", String(timeout), String(columns ?? 0), try resolveExecutable(executable, environment: environment)] + args,
         environment: environment, timeout: timeout + 30)
 }

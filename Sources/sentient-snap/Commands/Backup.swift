@@ -31,6 +31,7 @@ struct Backup: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
 
@@ -52,7 +53,8 @@ struct Backup: ParsableCommand {
         try runReportingErrors {
             let settings = try RoomSettings.resolve(room: room.name, flags: connection.flags)
             let request = try dump.request(settings: settings, outputDirectory: outputDir)
-            let progress = ProgressLine(enabled: !output.quiet && !output.json && isatty(STDERR_FILENO) == 1)
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
             let job = BackupJob(request) { event in
                 switch event {
                 case .warning(let message):
@@ -60,14 +62,16 @@ struct Backup: ParsableCommand {
                     if !output.quiet { FileHandle.standardError.write(Data("sentient-snap: warning: \(message)\n".utf8)) }
                 case .connected:
                     break
+                case .planned(let tables):
+                    progress.plan(ProgressPlans.backup(tables))
                 case .progress(let p, let compressed):
-                    progress.update("backing up \(room.name): table \(p.tableIndex + 1)/\(p.tableCount) \(p.table): \(formatCount(p.rows)) rows, \(formatBytes(p.bytes)) -> \(formatBytes(compressed))")
+                    progress.update { $0.update(p.tableIndex, done: Double(p.bytes), rows: p.rows, written: compressed); return true }
                 }
             }
             let result = try job.run()
             HookContext.shared.archive = result.archive
             MetricsContext.shared.values = result.metricValues
-            progress.clear()
+            progress.finish()
             if output.json {
                 print(try jsonString(result))
             } else if !output.quiet {

@@ -43,6 +43,7 @@ struct Restore: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var identity: IdentityOptions
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
     @OptionGroup(title: "Creating the room on a bare host") var creation: RoomCreationFlags
@@ -120,6 +121,11 @@ struct Restore: ParsableCommand {
         if output.json && output.quiet { throw ValidationError("--json and --quiet cannot be combined.") }
     }
 
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
     func runCommand() throws {
         try checkRoot(allowRoot: allowRoot, command: "restore")
         SignalCleanup.install()
@@ -148,8 +154,11 @@ struct Restore: ParsableCommand {
             request.keepPreRestore = keepPreRestore
             request.trustedKeys = KeyFile.resolve(flag: trustedKeys, flagName: "--trusted-keys", setting: settings.trustedKeys, key: "SENTIENT_TRUSTED_KEYS", settings: settings)
             request.createRoom = creation.options(interactive: !force && isatty(STDIN_FILENO) == 1)
-            let quiet = output.quiet || output.json
-            let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            // JSON progress names the phases itself: no plain step lines between its objects.
+            let quiet = output.quiet || output.json || progressOptions.mode == .json
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
+            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(archive)))
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):
@@ -158,14 +167,11 @@ struct Restore: ParsableCommand {
                 case .step(let text):
                     progress.clear()
                     if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
-                case .progress(.data(let table, let rows, let bytes)):
-                    progress.update("loading \(table): \(formatCount(rows)) rows, \(formatBytes(bytes))")
-                case .progress(.postData(let done, let total)):
-                    progress.update("indexes and constraints: \(done)/\(total)")
-                case .progress:
-                    break
+                case .progress, .phase, .verifying:
+                    progress.update { $0.apply(event) }
                 }
             }, confirm: { plan, _ in
+                progress.clear()
                 if force { return true }
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw SnapError(.usage, "restore replaces room \(room.name)'s data and needs confirmation, but stdin is not a terminal: pass --force to proceed without asking")
@@ -176,7 +182,7 @@ struct Restore: ParsableCommand {
             })
             let result = try job.run()
             MetricsContext.shared.values = result.metricValues
-            progress.clear()
+            if result.dry_run { progress.clear() } else { progress.finish() }
             if output.json {
                 print(try jsonString(result))
             } else if !output.quiet {

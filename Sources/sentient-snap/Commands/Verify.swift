@@ -30,6 +30,7 @@ struct Verify: ParsableCommand {
     var archive: String
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     @Option(name: .customLong("trusted-keys"), help: "allowed_signers file: refuse the archive (exit 65) unless a key it lists signed it (default: SENTIENT_TRUSTED_KEYS; without either, a present .sig is checked but not required).")
     var trustedKeys: String?
@@ -62,7 +63,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy(), keys: try identity.keys())
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
+            progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(archive)))
+            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy(), keys: try identity.keys()) { bytes in
+                progress.update { $0.update(done: Double(bytes)); return true }
+            }
+            progress.finish()
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.
