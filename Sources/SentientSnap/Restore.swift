@@ -11,6 +11,8 @@ public final class RestoreJob {
     /// Asked once with the plan; returns true to go ahead. The CLI prompts or honours --force.
     private let confirm: ([String], [String]) throws -> Bool
     private var warnings: [String] = []
+    /// `request.now`, or the first second after it whose names are free (see `firstFreeSecond`).
+    private var now: Date
 
     public init(
         _ request: RestoreRequest, events: @escaping @Sendable (RestoreEvent) -> Void = { _ in },
@@ -19,6 +21,25 @@ public final class RestoreJob {
         self.request = request
         self.events = events
         self.confirm = confirm
+        self.now = request.now
+    }
+
+    /// The names this restore keeps things under (`<db>_restore_<ts>`, `<db>_pre_restore_<ts>`,
+    /// `<room>.pre-restore.<ts>`) are by the second: a second restore of the room in the same
+    /// second (the room's lock makes them sequential) would find the first one's copies there
+    /// and fail at the swap. Taking the next free second keeps both restores' copies.
+    private func firstFreeSecond(_ maintenance: Connection?, live: String, configDir: String) throws -> Date {
+        var candidate = request.now
+        for _ in 0..<600 {
+            let stamp = Self.stamp(candidate)
+            let names = ["_restore_", "_pre_restore_"].map { Self.databaseName(live, suffix: $0 + stamp) }
+            let databaseTaken = try maintenance.map { connection in try names.contains { try Self.databaseExists(connection, $0) } } ?? false
+            let configTaken = ["\(configDir).pre-restore.\(stamp)", ConfigSwap.tempPath(configDir: configDir, stamp: stamp)]
+                .contains { FileManager.default.fileExists(atPath: $0) }
+            if !databaseTaken && !configTaken { return candidate }
+            candidate += 1
+        }
+        throw SnapError(.failure, "the restore names for \(live) are taken for the next 600 seconds (\(Self.stamp(request.now)) on): look for leftover \(live)_restore_* databases; nothing was changed")
     }
 
     func warn(_ message: String) {
@@ -67,8 +88,9 @@ public final class RestoreJob {
         defer { roomLock?.release() }
 
         // 3. The plan, and confirmation.
-        let stamp = Self.stamp(request.now)
         let live = settings.pgDatabase
+        now = try firstFreeSecond(maintenance, live: live, configDir: settings.roomDirectory)
+        let stamp = Self.stamp(now)
         let staging = Self.databaseName(live, suffix: "_restore_\(stamp)")
         let previous = Self.databaseName(live, suffix: "_pre_restore_\(stamp)")
         var facts = LiveFacts()
@@ -138,7 +160,7 @@ public final class RestoreJob {
             var done = "nothing was changed"
             if let swap = configSwap {
                 events(.step("restoring \(configDir)"))
-                let committed = try swap.commit(now: request.now)
+                let committed = try swap.commit(now: now)
                 previousConfig = committed.previous
                 committed.warnings.forEach(warn)
                 configSwap = nil
@@ -198,14 +220,14 @@ public final class RestoreJob {
             swapAttention = outcome.attention
             swapDuration = Date().timeIntervalSince(swapStarted!)
             dropped = DatabaseSwap.dropPreRestore(
-                maintenance, live: live, planned: retention.drop, now: request.now, keep: request.keepPreRestore, warn: warn)
+                maintenance, live: live, planned: retention.drop, now: now, keep: request.keepPreRestore, warn: warn)
         }
 
         // 6. Swap the config directory; undo the database swap if that fails.
         if let configSwap {
             events(.step("replacing \(configDir)"))
             do {
-                let committed = try configSwap.commit(now: request.now)
+                let committed = try configSwap.commit(now: now)
                 previousConfig = committed.previous
                 committed.warnings.forEach(warn)
             } catch {
@@ -321,8 +343,8 @@ public final class RestoreJob {
         facts.blocked = try DatabaseSwap.blockedLive(maintenance, live: live)
         facts.blocked.map(warn)
         if !request.inPlace {
-            facts.retention = try DatabaseSwap.retention(maintenance, live: live, adding: previous, now: request.now, keep: request.keepPreRestore)
-            let described = DatabaseSwap.describe(facts.retention, now: request.now, keep: request.keepPreRestore)
+            facts.retention = try DatabaseSwap.retention(maintenance, live: live, adding: previous, now: now, keep: request.keepPreRestore)
+            let described = DatabaseSwap.describe(facts.retention, now: now, keep: request.keepPreRestore)
             facts.retentionLine = described.line
             described.warnings.forEach(warn)
         }

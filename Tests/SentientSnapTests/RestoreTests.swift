@@ -116,6 +116,24 @@ struct RestoreTests {
         #expect(try live.database.psql("SELECT count(*) FROM events WHERE event_id <= 20000") == "20000")
     }
 
+    @Test("two restores in the same second: the second keeps the first's pre-restore copies and takes the next free names")
+    func twoRestoresInOneSecond() throws {
+        let source = try RoomFixture(events: 20, prefix: "rs_sec_src")
+        let archive = try backup(source)
+        let target = try RoomFixture(events: 3, prefix: "rs_sec_dst")
+        var request = try restoreRequest(archive, into: target.database, room: "pharaohs", roomsDir: target.roomsDir)
+        request.now = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = try RestoreJob(request, confirm: { _, _ in true }).run()
+        let second = try RestoreJob(request, confirm: { _, _ in true }).run()
+        #expect(first.previous_database != nil && second.previous_database != nil)
+        #expect(first.previous_database != second.previous_database, "\(String(describing: first.previous_database))")
+        #expect(first.previous_config_dir != second.previous_config_dir)
+        for kept in [first.previous_database, second.previous_database].compactMap({ $0 }) {
+            #expect(try databaseExists(kept), "\(kept) was kept")
+        }
+        #expect(try target.database.psql("SELECT count(*) FROM events") == "20")
+    }
+
     @Test("a staging restore killed half-way leaves the live room untouched")
     func stagingKilled() throws {
         let source = try RoomFixture(events: 150_000, prefix: "rs_kill_src")
