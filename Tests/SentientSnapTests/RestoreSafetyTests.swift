@@ -242,10 +242,9 @@ struct RestoreSafetyTests {
         let stamp = RestoreJob.stamp(now)
         let staging = RestoreJob.databaseName(scene.name, suffix: "_restore_\(stamp)")
         let previous = scene.preRestore(now)
-        // The config swap fails: the name the current config directory is moved aside to is taken.
+        // The config swap fails: the name the current config directory is moved aside to is taken
+        // once the swap starts (taken before the plan, the restore would choose the next second).
         let aside = scene.live.roomsDir + "/pharaohs.pre-restore.\(stamp)"
-        try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
-        try "taken\n".write(toFile: aside + "/file.txt", atomically: true, encoding: .utf8)
         // Once the database swap is done, the staging name is taken too: the undo cannot rename back.
         let swapped = Shared<Bool>(), conflict = Shared<Bool>()
         let request = try scene.request(now: now)
@@ -256,7 +255,11 @@ struct RestoreSafetyTests {
                     conflict.value = true
                     try? createDatabase(staging)
                 }
-                if text.hasPrefix("swapping") { swapped.value = true }
+                if text.hasPrefix("swapping") {
+                    swapped.value = true
+                    try? FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
+                    try? "taken\n".write(toFile: aside + "/file.txt", atomically: true, encoding: .utf8)
+                }
             }, confirm: { _, _ in true }).run()
         }
         #expect(conflict.value == true, "the database swap was never reached")
