@@ -81,6 +81,8 @@ for target in "${TARGETS[@]}"; do
         "${dict[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1
     status=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
+    # After a crash libFuzzer prints no final stats: the last status line's count instead.
+    [ -z "$execs" ] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
     cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
     if [ "$status" -eq 0 ]; then
         result="ok"
