@@ -4,6 +4,8 @@
 #   make test      the whole test suite (swift-testing runs tests in parallel); non-zero on failure
 #   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
 #   make demo      run scripts/demo.sh
+#   make fuzz      every libFuzzer target for FUZZ_SECONDS each (default 60; scripts/fuzz.sh);
+#                  non-zero on any crash, leak or hang
 #   make bench     benchmark against pg_dump/pg_restore (bench/run.sh; minutes, not part of test)
 #   make deb       dist/sentient-snap_<version>_<arch>.deb: static Swift runtime, man pages,
 #                  completions, systemd units (packaging/deb/build-deb.sh; needs dpkg-dev)
@@ -29,7 +31,7 @@ APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client liba
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
 	postgresql-15-postgis-3 dpkg-dev
 
-.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench install deb test-deb clean
+.PHONY: all build test test-unit test-pg16 test-matrix help-snapshots deps demo bench fuzz install deb test-deb clean
 
 all: build
 
@@ -85,6 +87,11 @@ BENCH_ARGS ?=
 bench:
 	bench/run.sh $(BENCH_ARGS)
 
+# libFuzzer + AddressSanitizer, built apart in .build-fuzz/ (README "Development").
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT="$(SWIFT)" scripts/fuzz.sh
+
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sentient-snap" "$(DESTDIR)$(PREFIX)/bin/sentient-snap"
@@ -107,4 +114,4 @@ test-deb:
 	SWIFT="$(SWIFT)" scripts/test-deb.sh
 
 clean:
-	rm -rf .build dist
+	rm -rf .build .build-fuzz dist

@@ -81,3 +81,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` (scripts/fuzz.sh) sets SENTIENT_FUZZ=1: one libFuzzer executable over every library
+// under Sources/ (a new module needs no line here). Without it the package is as above.
+if Context.environment["SENTIENT_FUZZ"] == "1" {
+    let libraries = package.targets.filter { $0.type == .regular && $0.path == nil }.map { Target.Dependency.target(name: $0.name) }
+    package.targets.append(.executableTarget(name: "sentient-fuzz", dependencies: libraries, path: "Fuzz/Sources"))
+}

@@ -16,9 +16,18 @@ public final class PlainSQLRestore {
 
     public func restore(from source: @escaping Source) throws -> RestoreStats {
         let connection = try Connection(target)
-        let lines = LineReader(source: source)
-        let splitter = StatementSplitter()
         var stats = RestoreStats()
+        try Self.walk(LineReader(source: source)) { statement, line, lines in
+            try run(statement, line: line, connection: connection, lines: lines, stats: &stats)
+        }
+        return stats
+    }
+
+    /// Splits the script into statements and hands each to `body` with the line it starts on
+    /// (a COPY's data lines are then read from `lines` by `body`); checks psql meta-commands.
+    /// Apart from `restore` so the splitting can be fuzzed without a server (Fuzz/).
+    static func walk(_ lines: LineReader, _ body: (String, Int, LineReader) throws -> Void) throws {
+        let splitter = StatementSplitter()
         var statementStartLine = 1
         while let line = try lines.next() {
             if splitter.isEmpty, line.first == UInt8(ascii: "\\") {
@@ -27,17 +36,16 @@ public final class PlainSQLRestore {
             }
             if splitter.isEmpty { statementStartLine = lines.lineNumber }
             for statement in splitter.feed(line) {
-                try run(statement, line: statementStartLine, connection: connection, lines: lines, stats: &stats)
+                try body(statement, statementStartLine, lines)
                 statementStartLine = lines.lineNumber
             }
         }
         if let rest = splitter.remainder() {
-            try run(rest, line: statementStartLine, connection: connection, lines: lines, stats: &stats)
+            try body(rest, statementStartLine, lines)
         }
-        return stats
     }
 
-    private func metaCommand(_ line: [UInt8], lineNumber: Int) throws {
+    private static func metaCommand(_ line: [UInt8], lineNumber: Int) throws {
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let command = text.split(separator: " ").first.map(String.init) ?? text
         switch command {
@@ -53,24 +61,36 @@ public final class PlainSQLRestore {
     private static let copyFromStdin = try! NSRegularExpression(
         pattern: "^\\s*COPY\\s.*\\sFROM\\s+stdin\\b", options: [.caseInsensitive, .dotMatchesLineSeparators])
 
-    private func run(_ statement: String, line: Int, connection: Connection, lines: LineReader, stats: inout RestoreStats) throws {
+    /// The statement trimmed, and whether it is a `COPY ... FROM stdin`; nil if there is
+    /// nothing to run (blank or only comments).
+    static func classify(_ statement: String) -> (trimmed: String, isCopy: Bool)? {
         let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, !Self.onlyComments(trimmed) else { return }
+        guard !trimmed.isEmpty, !onlyComments(trimmed) else { return nil }
         let range = NSRange(trimmed.startIndex..., in: trimmed)
+        return (trimmed, copyFromStdin.firstMatch(in: trimmed, range: range) != nil)
+    }
+
+    /// A COPY's data: the lines up to `\.`, handed to `write` in chunks of about 256 KiB.
+    static func copyData(_ lines: LineReader, _ write: ([UInt8]) throws -> Void) throws {
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 18)
+        while let data = try lines.next() {
+            if data == Array("\\.\n".utf8) || data == Array("\\.".utf8) || data == Array("\\.\r\n".utf8) { break }
+            chunk.append(contentsOf: data)
+            if chunk.count >= 1 << 18 {
+                try write(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        if !chunk.isEmpty { try write(chunk) }
+    }
+
+    private func run(_ statement: String, line: Int, connection: Connection, lines: LineReader, stats: inout RestoreStats) throws {
+        guard let (trimmed, isCopy) = Self.classify(statement) else { return }
         do {
-            if Self.copyFromStdin.firstMatch(in: trimmed, range: range) != nil {
+            if isCopy {
                 let rows = try connection.copyIn(trimmed) { writer in
-                    var chunk: [UInt8] = []
-                    chunk.reserveCapacity(1 << 18)
-                    while let data = try lines.next() {
-                        if data == Array("\\.\n".utf8) || data == Array("\\.".utf8) || data == Array("\\.\r\n".utf8) { break }
-                        chunk.append(contentsOf: data)
-                        if chunk.count >= 1 << 18 {
-                            try writer.write(chunk)
-                            chunk.removeAll(keepingCapacity: true)
-                        }
-                    }
-                    if !chunk.isEmpty { try writer.write(chunk) }
+                    try Self.copyData(lines) { try writer.write($0) }
                 }
                 let table = trimmed.split(separator: " ", maxSplits: 2).dropFirst().first.map(String.init) ?? "?"
                 stats.rows[table] = Int64(rows)

@@ -62,6 +62,12 @@ public enum MiniHTTP {
             data.append(contentsOf: buffer[0..<n])
             if data.count > maxResponse { throw Failure(description: "the response is larger than \(maxResponse >> 20) MiB") }
         }
+        return try parseResponse(data)
+    }
+
+    /// Parses a whole response as read from the socket (status line, headers, body; a chunked
+    /// body is decoded). Separate from `request` so it can be fuzzed without a server.
+    static func parseResponse(_ data: [UInt8]) throws -> Response {
         guard let headerEnd = data.firstRange(of: Array("\r\n\r\n".utf8)) else {
             throw Failure(description: "the server sent no HTTP response")
         }

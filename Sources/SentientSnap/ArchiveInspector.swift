@@ -138,8 +138,7 @@ public enum ArchiveInspector {
                 }
                 if relative.hasPrefix(ArchiveLayout.configPrefix) {
                     // Refused on the declared size, before a byte is inflated (gzip bombs).
-                    configBytes += entry.size
-                    try ConfigLimits.check(name: relative, size: entry.size, total: configBytes, archive: path)
+                    try ConfigLimits.add(name: relative, size: entry.size, to: &configBytes, archive: path)
                 }
                 // Hashed on a helper thread: this one is busy inflating and checking.
                 let hasher = PipelinedSHA256()
@@ -414,10 +413,13 @@ public enum ConfigLimits {
     /// Largest config tree accepted: 4 GiB.
     public static let maxTotalSize: Int64 = 4 << 30
 
-    static func check(name: String, size: Int64, total: Int64, archive: String) throws {
+    /// Adds a file's declared size to the tree's total, refusing a file or a tree over the
+    /// limits. The size is checked before it is added: a declared 2^63-1 bytes would overflow.
+    static func add(name: String, size: Int64, to total: inout Int64, archive: String) throws {
         if size > maxFileSize {
             throw SnapError(.damagedArchive, "\(archive): \(name) declares \(size) bytes, over the \(maxFileSize >> 20) MiB limit for one config file; refusing the archive (nothing was written)")
         }
+        total += size
         if total > maxTotalSize {
             throw SnapError(.damagedArchive, "\(archive): the config files declare more than \(maxTotalSize >> 20) MiB in all; refusing the archive (nothing was written)")
         }

@@ -115,8 +115,7 @@ final class ConfigSwap {
                 try ArchiveInspector.checkLink(name: name, target: target, archive: archive)
                 try extractor.symlink(relative, target: target)
             case .file:
-                configBytes += entry.size
-                try ConfigLimits.check(name: name, size: entry.size, total: configBytes, archive: archive)
+                try ConfigLimits.add(name: name, size: entry.size, to: &configBytes, archive: archive)
                 try extractor.file(relative, mode: entry.metadata.mode, mtime: entry.metadata.mtime) { try reader.read(into: $0) }
             case .hardlink, .other:
                 throw SnapError(.damagedArchive, "\(archive): entry \(entry.metadata.name) is not a file, directory or link; nothing was changed")
