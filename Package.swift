@@ -37,10 +37,12 @@ let package = Package(
         /// The room's other wires: MQTT 3.1.1, HTTP/1.1 (TCP and unix socket), the Docker Engine API.
         /// No SQL, no archives.
         .target(name: "RoomWires"),
+        /// An S3 client of our own (SigV4 over URLSession): no AWS SDK for Swift resolves here.
+        .target(name: "S3", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "S3",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -68,6 +70,8 @@ let package = Package(
             name: "SentientSnapTests",
             dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "TestHarness"]
         ),
+        /// SigV4 against AWS's published vectors (Fixtures/sigv4), the XML reader, the ETag rules.
+        .testTarget(name: "S3Tests", dependencies: ["S3", "TestHarness"]),
         /// HelpSnapshots/ is read from the source tree by path, not bundled.
         .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),
     ],

@@ -4,6 +4,7 @@ import Foundation
 import PGDump
 import PGWire
 import RoomWires
+import S3
 
 // The one classification from any error the tool can throw to a `SnapError.Code`, so the CLI
 // maps a single type to its exit table and never needs to know the lower modules' errors.
@@ -53,6 +54,16 @@ extension SnapError {
             }
         case is MiniHTTP.Failure:
             return .unreachable
+        case let error as S3Error:
+            switch error.code {
+            case .accessDenied: return .permission
+            case .unreachable: return .unreachable
+            case .notFound: return .inputNotFound
+            case .checksumMismatch: return .damagedArchive
+            case .io: return .ioFailure
+            case .usage: return .usage
+            case .protocolViolation, .server: return .failure
+            }
         default:
             return .failure
         }
@@ -65,6 +76,7 @@ extension SnapError {
         case let error as SnapError: return error.underlying
         case let error as RestoreError: return error.underlying
         case let error as DockerError: return error.underlying
+        case let error as S3Error: return error.underlying
         default: return nil
         }
     }
@@ -94,6 +106,7 @@ extension SnapError {
         case let error as DumpError: return error.code.rawValue
         case let error as MQTTError: return error.code.rawValue
         case let error as DockerError: return error.code.rawValue
+        case let error as S3Error: return error.code.rawValue + (error.s3Code.map { ", \($0)" } ?? "") + (error.status.map { ", HTTP \($0)" } ?? "")
         case let error as RestoreError: return error.underlying.sqlState.map { "SQLSTATE \($0)" }
         default: return nil
         }
