@@ -122,6 +122,18 @@ public enum BackupStatus {
         _ directory: String, rooms: [String] = [], maxAge: TimeInterval, now: Date = Date(), database: ((String) -> [String])? = nil
     ) throws -> [RoomBackupStatus] {
         let files = try BackupDirectory.scan(directory, room: rooms.count == 1 ? rooms[0] : nil)
+        return check(directory, files: files, rooms: rooms, maxAge: maxAge, now: now, database: database) { file in
+            let inspection = try ArchiveInspector.inspect(file.path)
+            return (true, inspection.sidecar)
+        }
+    }
+
+    /// `check` over any list of backups; `inspect` checks a room's newest one and says whether
+    /// it was verified end to end, and the sidecar's state; what it throws becomes a problem.
+    static func check(
+        _ directory: String, files: [BackupFile], rooms: [String], maxAge: TimeInterval, now: Date, database: ((String) -> [String])?,
+        inspect: (BackupFile) throws -> (verified: Bool, sidecar: String)
+    ) -> [RoomBackupStatus] {
         var newest: [String: BackupFile] = [:]
         var future: [String: [BackupFile]] = [:]
         for file in files {
@@ -152,8 +164,8 @@ public enum BackupStatus {
                 status.problems.append("the newest backup is \(DurationText.describe(age)) old, over the maximum of \(DurationText.describe(maxAge))")
             }
             do {
-                let inspection = try ArchiveInspector.inspect(file.path)
-                status.verified = true
+                let inspection = try inspect(file)
+                status.verified = inspection.verified
                 status.sidecar = inspection.sidecar
             } catch let error as SnapError {
                 status.problems.append(error.message)

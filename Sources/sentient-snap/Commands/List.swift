@@ -5,11 +5,13 @@ import SentientSnap
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the backups in a directory, newest first.",
+        usage: "sentient-snap list [<options>] <directory>",
         discussion: """
             Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar \
             is there. Only the head of each archive is read (its manifest.json, the first entry), \
             so listing is fast whatever the archives' size; run verify or status to check them. \
-            Archives made by the old backup scripts are listed too, marked "legacy".
+            Archives made by the old backup scripts are listed too, marked "legacy". For \
+            s3://BUCKET/PREFIX the heads are read with ranged GETs.
 
             EXAMPLES:
               sentient-snap list /var/backups/sentient
@@ -19,7 +21,7 @@ struct List: ParsableCommand {
             """
     )
 
-    @Argument(help: "Directory holding the backups.")
+    @Argument(help: "Directory holding the backups, or s3://BUCKET/PREFIX.")
     var directory: String
 
     @Option(help: "List only this room's backups (default: every room).")
@@ -28,13 +30,16 @@ struct List: ParsableCommand {
     @Flag(help: "Print one JSON array instead of the table.")
     var json = false
 
+    @OptionGroup var s3: S3Options
+
     func validate() throws {
         try room?.validate()
     }
 
     func run() throws {
         try runReportingErrors {
-            let listings = try BackupCatalog.list(directory, room: room?.name)
+            let listings = try S3Location.parse(directory).map { try S3Remote.list($0, settings: try s3.settings(), room: room?.name) }
+                ?? BackupCatalog.list(directory, room: room?.name)
             if json {
                 print(try jsonString(listings))
                 return

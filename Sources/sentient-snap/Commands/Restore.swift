@@ -33,10 +33,11 @@ struct Restore: ParsableCommand {
     @Argument(help: "Room name (letters, digits, '_' and '-').")
     var room: RoomName
 
-    @Argument(help: "The archive (.tar.gz) to restore.")
+    @Argument(help: "The archive (.tar.gz, or s3://BUCKET/PREFIX/ARCHIVE, downloaded first) to restore.")
     var archive: String
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var s3: S3ArchiveOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
@@ -119,7 +120,9 @@ struct Restore: ParsableCommand {
             flags.maintenanceDatabase = maintenanceDB
             flags.container = container
             let settings = try RoomSettings.resolve(room: room.name, flags: flags)
-            var request = RestoreRequest(settings: settings, archive: archive)
+            let fetched = try s3.fetch(archive)
+            defer { fetched?.remove() }
+            var request = RestoreRequest(settings: settings, archive: fetched?.path ?? archive)
             request.roomControl = roomControl
             request.readyTimeout = readyTimeout
             request.waitForReady = !noWait

@@ -10,7 +10,9 @@ struct Verify: ParsableCommand {
             links, every SHA-256 and size in manifest.json, the structure and row counts of \
             db/database.dump, and the <archive>.sha256 sidecar. Exit 0 only when all hold. \
             With --restore-test it also restores the database into a throwaway database on the \
-            given server (flags as for restore), compares row counts and drops it again.
+            given server (flags as for restore), compares row counts and drops it again. An \
+            s3://BUCKET/PREFIX/ARCHIVE is downloaded first (room checked, into --work-dir), \
+            checked against its sidecar on the store, then checked as a local file and removed.
 
             EXAMPLES:
               sentient-snap verify \\
@@ -22,7 +24,7 @@ struct Verify: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz) to check.")
+    @Argument(help: "The archive (.tar.gz, or s3://BUCKET/PREFIX/ARCHIVE) to check.")
     var archive: String
 
     @OptionGroup var output: OutputOptions
@@ -31,6 +33,7 @@ struct Verify: ParsableCommand {
     var restoreTest = false
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var s3: S3ArchiveOptions
 
     @Option(name: .customLong("maintenance-db"), help: "Database to connect to for CREATE/DROP DATABASE (default: postgres).")
     var maintenanceDB: String?
@@ -52,8 +55,8 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
-            let inspection = try ArchiveInspector.inspect(archive)
+        try runReportingErrors { try s3.withLocalArchive(archive) { local in
+            let inspection = try ArchiveInspector.inspect(local)
             var restored: [String: Int64]?
             if restoreTest {
                 // The room name only selects the env file; the archive's own name is the natural one.
@@ -61,7 +64,7 @@ struct Verify: ParsableCommand {
                 var flags = connection.flags
                 flags.maintenanceDatabase = maintenanceDB
                 let settings = try RoomSettings.resolve(room: (try? RoomSettings.validateRoomName(room)) != nil ? room : "room", flags: flags)
-                restored = try RestoreTest.run(archive: archive, inspection: inspection, settings: settings)
+                restored = try RestoreTest.run(archive: local, inspection: inspection, settings: settings)
             }
             let report = Report(
                 archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
@@ -82,6 +85,6 @@ struct Verify: ParsableCommand {
                 if let restored { print("  restored  \(restored.count) tables, \(formatCount(restored.values.reduce(0, +))) rows in a throwaway database: counts match") }
                 for note in report.notes { print("  note      \(note)") }
             }
-        }
+        } }
     }
 }
