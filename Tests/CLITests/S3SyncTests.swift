@@ -33,7 +33,8 @@ struct S3SyncFixture {
     /// (read back with rclone's client), and exactly `names` with their sidecars are there.
     func check(_ server: TestS3, _ path: String, expect names: [String]) throws {
         let objects = try server.objects(path)
-        #expect(objects == (names + names.map { $0 + ".sha256" }).sorted(), "\(objects)")
+        let signatures = names.map { $0 + ".sig" }.filter { FileManager.default.fileExists(atPath: source + "/" + $0) }
+        #expect(objects == (names + names.map { $0 + ".sha256" } + signatures).sorted(), "\(objects)")
         for name in objects {
             let remote = try server.read(path + "/" + name)
             let local = try Data(contentsOf: URL(fileURLWithPath: source + "/" + name))
@@ -54,6 +55,8 @@ struct S3SyncTests {
         let fixture = try S3SyncFixture()
         let env = server.snapEnvironment
         let target = "s3://venue/offsite/nightly"
+        // A detached signature (another feature writes them) travels like a sidecar.
+        try Data("signature".utf8).write(to: URL(fileURLWithPath: fixture.source + "/" + fixture.archives[2] + ".sig"))
 
         let dry = try snap(["sync-offsite", fixture.source, target, "--dry-run", "--allow-root"], environment: env)
         #expect(dry.status == 0, "\(dry)")
@@ -68,7 +71,7 @@ struct S3SyncTests {
         #expect(all.status == 0, "\(all)")
         let result = s3JSON(all.stdout)
         #expect(result["target_kind"] as? String == "s3")
-        #expect((result["transferred"] as? [String])?.count == 4, "\(all.stdout)")
+        #expect((result["transferred"] as? [String])?.count == 5, "\(all.stdout)")
         #expect((result["verified"] as? [String])?.count == 2, "\(all.stdout)")
         try fixture.check(server, "venue/offsite/nightly", expect: fixture.archives)
 
