@@ -42,8 +42,9 @@ struct S3LocationTests {
 
         #expect(try fixture.events() == "15")
         let restored = try snap(["restore", "pharaohs", "s3://venue/rooms/" + name, "--force", "--allow-root", "--room-control", "none", "--no-wait",
-                                 "--work-dir", work] + fixture.room.flags(), environment: env)
+                                 "--work-dir", work, "--json"] + fixture.room.flags(), environment: env)
         #expect(restored.status == 0, "\(restored)")
+        #expect(s3JSON(restored.stdout)["archive"] as? String == "s3://venue/rooms/" + name, "\(restored.stdout)")
         #expect(try fixture.events() == "10", "the restore from s3:// did not bring back the backup's rows")
         #expect(!FileManager.default.fileExists(atPath: fixture.marker), "the config directory was not restored")
         #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty, "the download was left in the work dir")

@@ -165,7 +165,13 @@ struct Restore: ParsableCommand {
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                 return answer == "y" || answer == "yes"
             })
-            let result = try job.run()
+            var result: RestoreResult
+            do {
+                result = try job.run()
+            } catch {
+                throw fetched?.rename(error) ?? error
+            }
+            if fetched != nil { result.archive = archive }
             MetricsContext.shared.values = result.metricValues
             progress.clear()
             if output.json {
