@@ -5,14 +5,15 @@ import FoundationNetworking
 
 /// HTTP for the S3 client: Foundation's URLSession (libcurl on Linux).
 ///
-/// Why URLSession and not async-http-client, measured on this project's 2-core build machine
-/// (see the S3 issue's report): async-http-client adds SwiftNIO, NIOSSL (BoringSSL) and about
-/// 500 compile units, several minutes to every clean build, and its async API would reach into
-/// our synchronous commands; URLSession is already in the toolchain (no build time), links and
-/// runs with `-static-stdlib` (libcurl stays a shared system library, which also gives us the
-/// system's trust store and its security updates), streams a response through the data
-/// delegate, and an upload body is one bounded part at a time. The cost: we pace `--bwlimit`
-/// between requests rather than within one.
+/// Why URLSession and not async-http-client, measured on the 2-core build machine (Dec 2026):
+/// a clean debug build of a one-file async-http-client 1.37 probe took 589 s (1191 compile
+/// units: SwiftNIO, NIOSSL with BoringSSL) where URLSession adds nothing to ours; both stream a
+/// 100 MB GET in bounded memory (peak RSS 32 MB vs 35 MB); and its async API would reach into
+/// our synchronous commands. URLSession links and runs with `-static-stdlib` (checked with
+/// `swiftc -static-stdlib`; the build needs libcurl4-openssl-dev for `-lcurl`, the .deb then
+/// depends on the shared libcurl4, which brings the system's CA store and its security
+/// updates). A response streams through the data delegate; an upload body is one bounded part.
+/// The cost: `--bwlimit` is paced between requests rather than within one.
 final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     struct Response {
         var status: Int
