@@ -37,10 +37,11 @@ struct Restore: ParsableCommand {
     @Argument(help: "Room name (letters, digits, '_' and '-').")
     var room: RoomName
 
-    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to restore.")
+    @Argument(help: "The archive (.tar.gz, .tar.gz.age with --identity, or s3://BUCKET/PREFIX/ARCHIVE, downloaded first) to restore.")
     var archive: String
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var s3: S3ArchiveOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var identity: IdentityOptions
     @OptionGroup var progressOptions: ProgressOptions
@@ -134,7 +135,9 @@ struct Restore: ParsableCommand {
             flags.maintenanceDatabase = maintenanceDB
             flags.container = container
             let settings = try RoomSettings.resolve(room: room.name, flags: flags)
-            var request = RestoreRequest(settings: settings, archive: archive)
+            let fetched = try s3.fetch(archive)
+            defer { fetched?.remove() }
+            var request = RestoreRequest(settings: settings, archive: fetched?.path ?? archive)
             request.keys = try identity.keys(settings: settings)
             request.roomControl = roomControl
             request.readyTimeout = readyTimeout
@@ -158,7 +161,7 @@ struct Restore: ParsableCommand {
             let quiet = output.quiet || output.json || progressOptions.mode == .json
             let progress = progressOptions.reporter(output)
             defer { progress.clear() }
-            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(archive)))
+            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(request.archive)))
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):
@@ -180,7 +183,13 @@ struct Restore: ParsableCommand {
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                 return answer == "y" || answer == "yes"
             })
-            let result = try job.run()
+            var result: RestoreResult
+            do {
+                result = try job.run()
+            } catch {
+                throw fetched?.rename(error) ?? error
+            }
+            if fetched != nil { result.archive = archive }
             MetricsContext.shared.values = result.metricValues
             if result.dry_run { progress.clear() } else { progress.finish() }
             if output.json {

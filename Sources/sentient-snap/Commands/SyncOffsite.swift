@@ -5,7 +5,7 @@ import SentientSnap
 struct SyncOffsite: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-offsite",
-        abstract: "Copy a backup directory offsite with rsync: archives with their sidecars, never partial files.",
+        abstract: "Copy a backup directory offsite with rsync or to S3: archives with their sidecars, never partial files.",
         discussion: """
             Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path \
             or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of \
@@ -20,6 +20,13 @@ struct SyncOffsite: ParsableCommand {
             source holds none (a share not mounted, a wrong path) or when more than half of the \
             target's archives would go, unless --allow-mass-delete. --dry-run is never refused.
 
+            An s3://BUCKET/PREFIX target is written with our own S3 client (no rsync): each \
+            file the store does not already hold with the same size and checksum is uploaded \
+            (above --part-size as a multipart upload, invisible until complete), then checked \
+            with a HEAD (size and SHA-256). Credentials: AWS_ACCESS_KEY_ID and \
+            AWS_SECRET_ACCESS_KEY (environment or offsite.env), else AWS_PROFILE in \
+            ~/.aws/credentials.
+
             EXAMPLES:
               sentient-snap sync-offsite /var/backups/sentient /mnt/nas/sentient
               sentient-snap sync-offsite /var/backups/sentient backup@vault:/srv/sentient \\
@@ -28,6 +35,8 @@ struct SyncOffsite: ParsableCommand {
                   --include 'sentient-pharaohs-*' --dry-run
               SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient \\
                   sentient-snap sync-offsite /var/backups/sentient --delete
+              sentient-snap sync-offsite /var/backups/sentient s3://venue/sentient \\
+                  --endpoint http://minio.lan:9000
 
             \(exitStatusHelp)
             """
@@ -72,6 +81,11 @@ struct SyncOffsite: ParsableCommand {
     @Option(name: .customLong("recipients-file"), help: "Encrypt the offsite copies to the age recipients in this file.")
     var recipientsFile: String?
 
+    @OptionGroup var s3: S3Options
+
+    @Option(name: .customLong("part-size"), help: ArgumentHelp("For s3:// targets: multipart part size in MiB, 5-5120; larger files go in parts (default: SENTIENT_OFFSITE_PART_SIZE, else 16).", valueName: "mib"))
+    var partSize: Int?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
@@ -111,6 +125,9 @@ struct SyncOffsite: ParsableCommand {
                 request.excludes = exclude
                 let recipients = encryptTo.isEmpty && recipientsFile == nil ? env["SENTIENT_OFFSITE_ENCRYPT_TO"].map { [$0] } ?? [] : encryptTo
                 request.encryptTo = try ArchiveRecipients.resolve(recipients, file: recipientsFile)
+                request.s3Endpoint = s3.endpoint
+                request.s3Region = s3.region
+                request.s3PartSizeMiB = partSize
                 HookContext.shared.archive = nil
                 let result = try OffsiteSync.run(request)
                 MetricsContext.shared.values = result.metricValues
