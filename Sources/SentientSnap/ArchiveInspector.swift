@@ -445,15 +445,6 @@ public enum ArchiveInspector {
         }
     }
 
-    /// The archive read now is not the one the plan was made from (replaced meanwhile).
-    static func changedSincePlan(_ path: String, manifest: Manifest, expected: Manifest) -> SnapError {
-        let now = Set((manifest.files ?? []).map { "\($0.path) \($0.size) \($0.sha256)" })
-        let then = Set((expected.files ?? []).map { "\($0.path) \($0.size) \($0.sha256)" })
-        let paths = Set(now.symmetricDifference(then).map { String($0.split(separator: " ").dropLast(2).joined(separator: " ")) }).sorted()
-        return SnapError(.damagedArchive, "\(path) changed after its plan was made: its manifest.json differs"
-            + (paths.isEmpty ? "" : " (\(paths.joined(separator: ", ")))") + " — did the file change during the restore? Refusing the archive; nothing was changed")
-    }
-
     static func drain(_ source: CustomArchiveDecoder.Source) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }

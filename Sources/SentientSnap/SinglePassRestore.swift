@@ -33,6 +33,17 @@ struct InspectionFeed {
     var manifest: Manifest?
 }
 
+extension ArchiveInspector {
+    /// The archive read now is not the one the plan was made from (replaced meanwhile).
+    static func changedSincePlan(_ path: String, manifest: Manifest, expected: Manifest) -> SnapError {
+        let now = Set((manifest.files ?? []).map { "\($0.path) \($0.size) \($0.sha256)" })
+        let then = Set((expected.files ?? []).map { "\($0.path) \($0.size) \($0.sha256)" })
+        let paths = Set(now.symmetricDifference(then).map { String($0.split(separator: " ").dropLast(2).joined(separator: " ")) }).sorted()
+        return SnapError(.damagedArchive, "\(path) changed after its plan was made: its manifest.json differs"
+            + (paths.isEmpty ? "" : " (\(paths.joined(separator: ", ")))") + " — did the file change during the restore? Refusing the archive; nothing was changed")
+    }
+}
+
 /// The consumer of a restore's one pass: config entries into the temp dir, the dump into staging.
 final class RestoreStream: ArchiveConsumer {
     private let archive: String
