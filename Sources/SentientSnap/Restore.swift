@@ -56,15 +56,18 @@ public final class RestoreJob {
         // 2. PostgreSQL must answer (starting a stopped room container if we control it). On a
         // bare host whose room is to be created, it answers only after step 3b.
         var control = try resolveRoomControl()
-        if onePass && creation != nil {
-            // The config goes in before the room is created: the archive is verified whole first.
-            inspection = try verifyWhole(trusted: try request.trustedKeys.map { try TrustedKeys.load($0) }, digests: opening.digests)
-            retained = try readRetained(inspection)
+        // Creating the room (the config goes in first) or starting a stopped one: only for an
+        // archive verified whole, as before the one pass.
+        let verifyWholeNow = {
+            guard onePass else { return }
+            inspection = try self.verifyWhole(trusted: try self.request.trustedKeys.map { try TrustedKeys.load($0) }, digests: opening.digests)
+            retained = try self.readRetained(inspection)
             onePass = false
         }
+        if creation != nil { try verifyWholeNow() }
         var maintenance: Connection?
         if restoreDatabase && creation == nil {
-            let connection = try connectMaintenance(control: control)
+            let connection = try connectMaintenance(control: control, beforeStart: verifyWholeNow)
             settings.plaintextWarning(for: connection).map(warn)
             maintenance = connection
         }
