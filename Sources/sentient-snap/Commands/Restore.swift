@@ -88,6 +88,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
 
+    @Flag(name: .customLong("verify-first"), help: "Read and verify the whole archive before the plan, then read it again to restore it (default: one read, verified as it is restored into staging; the swap waits for every check).")
+    var verifyFirst = false
+
     @Option(help: "Parallel connections: each table's rows are loaded over them, then indexes and constraints are built on them; 1 loads every table in one stream.")
     var jobs: Int = 2
 
@@ -146,6 +149,7 @@ struct Restore: ParsableCommand {
             request.restoreDatabase = !noDB
             request.inPlace = inPlace
             request.dryRun = dryRun
+            request.verifyFirst = verifyFirst
             request.jobs = jobs
             request.noOwner = noOwner
             request.noACL = noACL
