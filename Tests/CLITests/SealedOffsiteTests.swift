@@ -72,6 +72,18 @@ struct SealedOffsiteTests {
         let rows = ((try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8))) as? [[String: Any]]) ?? []
         #expect(rows.count == 2 && rows.allSatisfy { $0["signature"] as? String == "present" }, "list s3:// sees the signatures: \(listed)")
 
+        // An archive that backup encrypted and signed itself travels with its own .sig, unsigned again.
+        let sealed = try snap(["backup", "pharaohs", room.output, "--json", "--allow-root", "--encrypt-to", key.recipient,
+                               "--sign-key", signed.signKey] + room.flags())
+        let sealedArchive = try #require(ageJSON(sealed.stdout)?["archive"] as? String, "\(sealed)")
+        let sealedName = (sealedArchive as NSString).lastPathComponent
+        let carried = try snap(args)
+        #expect(carried.status == 0, "\(carried)")
+        #expect(ageJSON(carried.stdout)?["signed"] == nil, "\(carried)")
+        #expect(FileManager.default.contents(atPath: vault + "/" + sealedName + ".sig") == FileManager.default.contents(atPath: sealedArchive + ".sig"),
+                "the backup's own signature did not travel with its encrypted archive")
+        #expect(try SSHKeygen.verify(vault + "/" + sealedName, allowedSigners: signed.trusted).succeeded)
+
         // --sign-key signs encrypted copies only: without --encrypt-to it is a usage error.
         let alone = try snap(["sync-offsite", room.output, unsigned, "--sign-key", signed.signKey, "--allow-root"])
         #expect(alone.status == 64, "\(alone)")
