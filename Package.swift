@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
-            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "Age", "TestHarness"]
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "Age", "S3", "TestHarness"]
         ),
         /// SigV4 against AWS's published vectors (Fixtures/sigv4), the XML reader, the ETag rules.
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestHarness"]),

@@ -86,14 +86,18 @@ extension S3Client {
         try check(bucket: bucket, key: key, against: expected)
     }
 
-    /// HEADs an object and compares it with a local file's fingerprint.
+    /// HEADs an object just uploaded and compares it with the local file's fingerprint. An
+    /// object the store does not hold as sent is deleted: nothing unchecked stays visible under
+    /// an archive's name (the next sync uploads it again).
     /// - Throws: `S3Error(.checksumMismatch)` naming what differs; `.notFound` when it is gone.
     public func check(bucket: String, key: String, against expected: FileFingerprint) throws {
         guard let head = try head(bucket: bucket, key: key) else {
             throw S3Error(.notFound, "\(describe(bucket, key)) is missing right after its upload")
         }
         if let problem = Self.mismatch(head, expected) {
-            throw S3Error(.checksumMismatch, "\(describe(bucket, key)) does not match the local file after upload: \(problem)")
+            let removed = (try? delete(bucket: bucket, key: key)) != nil
+            throw S3Error(.checksumMismatch, "\(describe(bucket, key)) does not match the local file after upload: \(problem); "
+                + (removed ? "the object was deleted again" : "deleting it failed too, so delete it by hand"))
         }
     }
 

@@ -76,7 +76,7 @@ enum OffsiteS3Sync {
             if name.hasSuffix(".tar.gz") { verified.append(name) }
         }
         } catch let error as SnapError {
-            throw SnapError(error.code, error.message + "; \(uploaded) file(s) were uploaded before this, no partial object is visible and nothing was deleted", underlying: error.underlying)
+            throw SnapError(error.code, error.message + "; \(uploaded) file(s) were uploaded before this, no partial or unchecked object is visible and --delete removed nothing", underlying: error.underlying)
         }
         var deleted: [String] = []
         for name in doomed {

@@ -68,6 +68,9 @@ public struct OffsiteSyncRequest: Sendable {
     /// Copy age-encrypted `.tar.gz.age` copies instead of the plain archives (`--encrypt-to`;
     /// see `OffsiteOutbox`). Local archives stay plain.
     public var encryptTo: [AgeRecipient] = []
+    /// Signs each encrypted copy into `<copy>.sig` (`--sign-key`, `SENTIENT_SIGN_KEY`); needs
+    /// `encryptTo` (plain archives travel with the `.sig` their backup wrote).
+    public var signKey: KeyFile?
     /// For an `s3://` target: `--endpoint`, `--region`, `--part-size` (MiB); nil reads the
     /// environment (see `S3Settings.resolve`).
     public var s3Endpoint: String?
@@ -95,6 +98,8 @@ public struct OffsiteSyncResult: Codable, Sendable {
     public var duration_seconds: Double
     /// With --encrypt-to: plain archives encrypted for this sync (in a dry run: that would be).
     public var encrypted: [String]? = nil
+    /// With --encrypt-to: encrypted copies signed for this sync (in a dry run: that would be).
+    public var signed: [String]? = nil
 }
 
 /// Copies a backup directory to another place with rsync, run as a child process with an argv
@@ -151,19 +156,25 @@ public enum OffsiteSync {
     ///   `.failure` (rsync missing or other rsync errors).
     public static func run(_ request: OffsiteSyncRequest) throws -> OffsiteSyncResult {
         let started = Date()
+        if let key = request.signKey, request.encryptTo.isEmpty {
+            throw SnapError(.usage, "--sign-key (\(key.origin)) signs the encrypted offsite copies and needs --encrypt-to: plain archives travel with the .sig their backup wrote (backup --sign-key); nothing was copied")
+        }
         guard !request.encryptTo.isEmpty else { return try sync(request, started: started) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
         }
-        let (outbox, encrypted) = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, dryRun: request.dryRun)
+        let signingKey = try request.signKey.map(ArchiveSignature.loadSigningKey)
+        let prepared = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, signingKey: signingKey, dryRun: request.dryRun)
         var inner = request
         inner.encryptTo = []
+        inner.signKey = nil
         // A dry run before the first encrypted sync has no outbox yet: rsync lists what is there.
-        if !request.dryRun || FileManager.default.fileExists(atPath: outbox) { inner.source = outbox }
+        if !request.dryRun || FileManager.default.fileExists(atPath: prepared.outbox) { inner.source = prepared.outbox }
         var result = try sync(inner, started: started)
         result.source = request.source
-        result.encrypted = encrypted
+        result.encrypted = prepared.encrypted
+        result.signed = signingKey == nil ? nil : prepared.signed
         return result
     }
 

@@ -17,7 +17,8 @@ public enum S3Remote {
         var files: [BackupFile] = []
         for name in names {
             guard let parsed = BackupFileName.parse(name), room == nil || parsed.room == room else { continue }
-            files.append(BackupFile(name: parsed, path: location.url(name), size: sizes[name] ?? 0, hasSidecar: names.contains(parsed.sidecarName)))
+            files.append(BackupFile(name: parsed, path: location.url(name), size: sizes[name] ?? 0, hasSidecar: names.contains(parsed.sidecarName),
+                                    hasSignature: names.contains(name + ArchiveSignature.suffix)))
         }
         return (files.sorted { $1.name < $0.name }, names)
     }
