@@ -24,9 +24,10 @@ enum OffsiteOutbox {
 
     /// Brings the outbox in line with `source`: encrypts what is new or changed, links the
     /// archives that are encrypted already, removes copies of archives the source no longer has.
-    /// In a dry run nothing is written.
+    /// In a dry run nothing is written. `events` is told the archives to encrypt, then the bytes of each as they go.
     /// - Returns: the outbox path and the archives encrypted now (or that would be).
-    static func prepare(source: String, recipients: [AgeRecipient], dryRun: Bool) throws -> (outbox: String, encrypted: [String]) {
+    static func prepare(source: String, recipients: [AgeRecipient], dryRun: Bool,
+                        events: (@Sendable (OffsiteEvent) -> Void)? = nil) throws -> (outbox: String, encrypted: [String]) {
         let outbox = (source as NSString).appendingPathComponent(directoryName)
         let indexPath = (outbox as NSString).appendingPathComponent(indexName)
         let wanted = recipients.map(\.description).sorted()
@@ -40,7 +41,14 @@ enum OffsiteOutbox {
         var keep: Set<String> = [indexName]
         var encrypted: [String] = []
         var sources: [String: String] = [:]
-        for file in try BackupDirectory.scan(source) {
+        let files = try BackupDirectory.scan(source)
+        func pending(_ file: BackupFile) -> Bool {
+            let copyPath = (outbox as NSString).appendingPathComponent(file.name.fileName + ArchiveFile.encryptedSuffix)
+            return !(index.sources[file.name.fileName] == fingerprint(file) && FileManager.default.fileExists(atPath: copyPath)
+                && FileManager.default.fileExists(atPath: copyPath + ".sha256"))
+        }
+        events?(.planned(.encrypt, files.filter { !$0.name.isEncrypted && pending($0) }.map { OffsiteFile(name: $0.name.fileName, bytes: Self.size($0.path)) }))
+        for file in files {
             let name = file.name.fileName
             if file.name.isEncrypted {
                 keep.formUnion([name, name + ".sha256"])
@@ -55,17 +63,15 @@ enum OffsiteOutbox {
             let fingerprint = fingerprint(file)
             sources[name] = fingerprint
             let copyPath = (outbox as NSString).appendingPathComponent(copy)
-            if index.sources[name] == fingerprint, FileManager.default.fileExists(atPath: copyPath),
-               FileManager.default.fileExists(atPath: copyPath + ".sha256") {
-                continue
-            }
+            if !pending(file) { continue }
             encrypted.append(name)
             if dryRun { continue }
             let partial = (outbox as NSString).appendingPathComponent(".\(copy).partial")
             unlink(partial)
             PartialFiles.shared.register(partial)
             defer { PartialFiles.shared.unregister(partial) }
-            try ArchiveFile.encrypt(file.path, to: partial, recipients: recipients)
+            try ArchiveFile.encrypt(file.path, to: partial, recipients: recipients,
+                                    progress: events.map { events in { events(.file(.encrypt, name: name, bytes: $0)) } })
             guard rename(partial, copyPath) == 0 else {
                 unlink(partial)
                 throw SnapError(.ioFailure, "cannot publish \(copyPath): \(String(cString: strerror(errno)))")
@@ -82,6 +88,11 @@ enum OffsiteOutbox {
         try save(index, to: indexPath)
         BackupJob.fsyncDirectory(outbox)
         return (outbox, encrypted)
+    }
+
+    private static func size(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// The plain archive as it was encrypted: its sidecar's SHA-256, else its size and mtime.
