@@ -155,7 +155,7 @@ struct TransferProgressCLITests {
         #expect(restore.stdout.contains("Restored room pharaohs from \(archive)"), "\(restore)")
         expectBar(restore.stdout, phases: ["download", "verify", "load"], columns: 90, "restore")
         let phases = Drawn(restore.stdout).lines.compactMap { line in ["download", "verify", "load"].first { line.contains("] \($0)") } }
-        #expect(phases.first == "download" && phases.firstIndex(of: "verify")! > phases.lastIndex(of: "download")!, "\(phases)")
+        #expect(phases.first == "download" && (phases.firstIndex(of: "verify") ?? -1) > (phases.lastIndex(of: "download") ?? .max), "\(phases)")
 
         let json = try snap(fixture.restoreArgs(archive, ["--progress=json"]), environment: env)
         #expect(json.status == 0, "\(json)")
@@ -166,6 +166,11 @@ struct TransferProgressCLITests {
         let objects = try expectJSON(verify.stderr, phases: ["download", "verify"], "verify json")
         let download = objects.last { $0["phase"] as? String == "download" }
         #expect((download?["percent_done"] as? NSNumber).map { $0.doubleValue > 0.5 && $0.doubleValue < 0.6 } == true, "the download's share: \(objects)")
+
+        let dump = fixture.room.dir.path + "/pharaohs.dump"
+        let export = try snap(["export", archive, "--dump", dump, "--progress=json"], environment: env)
+        #expect(export.status == 0 && FileManager.default.fileExists(atPath: dump), "\(export)")
+        _ = try expectJSON(export.stderr, phases: ["download"], "export json")
 
         // No terminal: no bar, as before.
         let plain = try snap(["verify", archive], environment: env)
