@@ -120,3 +120,21 @@ extension ProgressModel {
         return true
     }
 }
+
+extension ProgressModel {
+    /// Feeds one backup event into the model (planned with `ProgressPlans.backup`); false when
+    /// the event says nothing about progress. `.planned` is the caller's: it starts the model.
+    @discardableResult
+    public mutating func apply(_ event: BackupEvent) -> Bool {
+        switch event {
+        case .warning, .connected, .planned:
+            return false
+        case .progress(let p, let compressed):
+            update(p.tableIndex, done: Double(p.bytes), rows: p.rows, written: compressed)
+        case .encrypting(let bytes, let total):
+            guard let step = index(phase: "encrypt") else { return false }
+            update(step, done: Double(bytes), total: Double(total))
+        }
+        return true
+    }
+}

@@ -195,4 +195,42 @@ struct TransferProgressCLITests {
         #expect(encryptObjects.contains { ($0["step_percent_done"] as? NSNumber)?.doubleValue ?? 0 > 0 && ($0["bytes_total"] as? NSNumber)?.int64Value ?? 0 > 0 },
                 "\(encryptObjects)")
     }
+
+    @Test("backup-all on a terminal: one bar, the rooms done of all and the current room's percentage; --parallel: rooms counted; JSON")
+    func backupAll() throws {
+        let fixture = try ProgressRoom()
+        let room = fixture.room
+        let db = room.database.settings
+        let common = "SENTIENT_HOST=\(db.host!)\nSENTIENT_PG_USER=\(db.user!)\nSENTIENT_PG_DATABASE=\(room.database.name)\nSENTIENT_ROOMS_DIR=\(room.rooms)\n"
+        for name in ["pharaohs", "sphinx"] {
+            if name != "pharaohs" { try FileManager.default.copyItem(atPath: room.rooms + "/pharaohs", toPath: room.rooms + "/" + name) }
+            try room.writeEnv(common + "SENTIENT_PG_PORT=\(db.port!)\n", room: name)
+        }
+        try room.writeEnv(common + "SENTIENT_PG_PORT=\(try freeLoopbackPort())\n", room: "broken")
+        let binary = try productPath("sentient-snap")
+        let all = try runInTerminal(binary, ["backup-all", room.output, "--env-dir", room.env, "--allow-root"], environment: everyUpdate, answer: nil, columns: 100)
+        #expect(all.status == 1, "broken fails, the others are backed up: \(all)")
+        #expect(all.stdout.contains("2 of 3 room(s) backed up"), "\(all.stdout)")
+        expectBar(all.stdout, phases: ["backup"], columns: 100, "backup-all")
+        let lines = Drawn(all.stdout).lines
+        #expect(lines.contains { $0.contains("] backup 2/3 pharaohs ") && $0.contains("| 1/3 |") }, "\(lines)")
+        #expect(lines.contains { $0.contains("] backup 3/3 sphinx ") && $0.contains("| 2/3 |") }, "\(lines)")
+        // Errors and warnings start on a line of their own (the bar cleared first), never after the bar.
+        let messages = all.stdout.components(separatedBy: "sentient-snap: ")
+        #expect(messages.count >= 3, "the error for broken and the identity warning for sphinx: \(all.stdout)")
+        #expect(messages.dropLast().allSatisfy { $0.isEmpty || $0.hasSuffix("\n") || $0.hasSuffix("\r\u{1B}[K") }, "\(messages.map { $0.suffix(60) })")
+
+        let second = room.dir.file("second")
+        try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: true)
+        let parallel = try snap(["backup-all", second, "--env-dir", room.env, "--parallel", "2", "--allow-root", "--progress=json"],
+                                environment: ["SENTIENT_PROGRESS_INTERVAL": "0"])
+        #expect(parallel.status == 1, "\(parallel)")
+        let objects = try expectJSON(parallel.stderr, phases: ["backup"], "backup-all --parallel 2")
+        #expect(objects.allSatisfy { $0["step"] == nil && ($0["items_total"] as? NSNumber) == 3 }, "\(objects.suffix(3))")
+
+        try FileManager.default.createDirectory(atPath: room.dir.file("third"), withIntermediateDirectories: true)
+        let plain = try snap(["backup-all", room.dir.file("third"), "--env-dir", room.env, "--allow-root"])
+        #expect(plain.status == 1 && plain.stdout.contains("2 of 3 room(s) backed up"), "\(plain)")
+        #expect(!plain.stderr.contains("ETA") && !plain.stderr.contains("\u{1B}[K"), "\(plain.stderr)")
+    }
 }

@@ -64,14 +64,8 @@ struct Backup: ParsableCommand {
                     break
                 case .planned(let tables):
                     progress.plan(ProgressPlans.backup(tables, encrypted: !request.encryptTo.isEmpty))
-                case .encrypting(let bytes, let total):
-                    progress.update { model in
-                        guard let step = model.index(phase: "encrypt") else { return false }
-                        model.update(step, done: Double(bytes), total: Double(total))
-                        return true
-                    }
-                case .progress(let p, let compressed):
-                    progress.update { $0.update(p.tableIndex, done: Double(p.bytes), rows: p.rows, written: compressed); return true }
+                case .progress, .encrypting:
+                    progress.update { $0.apply(event) }
                 }
             }
             let result = try job.run()
