@@ -30,6 +30,8 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
         var response: HTTPURLResponse?
         var body = Data()
         var sink: Sink?
+        /// Told the request body's bytes sent so far (for progress).
+        var sent: ((Int64) -> Void)?
         var sinkError: Error?
         var error: Error?
         let done = DispatchSemaphore(value: 0)
@@ -55,11 +57,13 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
     func invalidate() { session.finishTasksAndInvalidate() }
 
     /// Sends one request and waits for its response. A sink gets the body of a 2xx response;
-    /// an error response's body is always collected (it is small XML).
-    func perform(_ request: URLRequest, body: Data?, sink: Sink?) throws -> Response {
+    /// an error response's body is always collected (it is small XML). `sent` is told the body's
+    /// bytes sent so far, as they go.
+    func perform(_ request: URLRequest, body: Data?, sink: Sink?, sent: ((Int64) -> Void)? = nil) throws -> Response {
         let task = body.map { session.uploadTask(with: request, from: $0) } ?? session.dataTask(with: request)
         let state = TaskState()
         state.sink = sink
+        state.sent = sent
         lock.lock()
         states[task.taskIdentifier] = state
         lock.unlock()
@@ -103,6 +107,11 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
             guard state.body.count < 1 << 20 || state.sink == nil else { return }
             state.body.append(data)
         }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64, totalBytesSent: Int64,
+                    totalBytesExpectedToSend: Int64) {
+        state(task)?.sent?(totalBytesSent)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

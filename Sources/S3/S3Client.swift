@@ -94,8 +94,9 @@ public final class S3Client: @unchecked Sendable {
 
     /// Streams an object into `handle` from its current offset, hashing as it goes. A retried
     /// attempt truncates back to where it started.
+    /// - Parameter progress: told the bytes written so far (from 0 again when an attempt is retried).
     /// - Returns: the byte count and the SHA-256 (hex) of what was written.
-    public func download(bucket: String, key: String, to handle: FileHandle) throws -> (bytes: Int64, sha256: String) {
+    public func download(bucket: String, key: String, to handle: FileHandle, progress: ((Int64) -> Void)? = nil) throws -> (bytes: Int64, sha256: String) {
         let start = try handle.offset()
         var hasher = SHA256()
         var count: Int64 = 0
@@ -103,6 +104,7 @@ public final class S3Client: @unchecked Sendable {
             try handle.write(contentsOf: data)
             hasher.update(data: data)
             count += Int64(data.count)
+            progress?(count)
         }, beforeAttempt: {
             try handle.truncate(atOffset: start)
             hasher = SHA256()
@@ -115,13 +117,15 @@ public final class S3Client: @unchecked Sendable {
     /// PUT a whole object from memory. The body's SHA-256 is signed (the store rejects a body
     /// that changed on the way) and sent as `x-amz-checksum-sha256` and `x-amz-meta-sha256`.
     @discardableResult
-    public func put(bucket: String, key: String, body: Data, metadata: [String: String] = [:], contentType: String? = nil) throws -> String {
+    /// `sent` is told the body's bytes sent so far, as they go.
+    public func put(bucket: String, key: String, body: Data, metadata: [String: String] = [:], contentType: String? = nil,
+                    sent: ((Int64) -> Void)? = nil) throws -> String {
         let digest = SHA256.hash(data: body)
         var headers = metaHeaders(metadata)
         headers["x-amz-meta-sha256"] = SigV4.hex(digest)
         headers["x-amz-checksum-sha256"] = Data(digest).base64EncodedString()
         if let contentType { headers["content-type"] = contentType }
-        let response = try send("PUT", bucket: bucket, key: key, headers: headers, body: body, payloadHash: SigV4.hex(digest))
+        let response = try send("PUT", bucket: bucket, key: key, headers: headers, body: body, payloadHash: SigV4.hex(digest), sent: sent)
         pace(Int64(body.count))
         return unquote(response.headers["etag"] ?? "")
     }
@@ -163,11 +167,12 @@ public final class S3Client: @unchecked Sendable {
         return id
     }
 
+    /// `sent` is told the part's bytes sent so far, as they go.
     /// - Returns: the part's ETag (without quotes).
-    public func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: Data) throws -> String {
+    public func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: Data, sent: ((Int64) -> Void)? = nil) throws -> String {
         let hash = SigV4.hex(SHA256.hash(data: body))
         let response = try send("PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                body: body, payloadHash: hash)
+                                body: body, payloadHash: hash, sent: sent)
         pace(Int64(body.count))
         guard let etag = response.headers["etag"] else {
             throw S3Error(.protocolViolation, "the store took part \(number) of \(describe(bucket, key)) without an ETag")
@@ -276,7 +281,7 @@ public final class S3Client: @unchecked Sendable {
     /// exponential backoff; an error response becomes an `S3Error` by the store's code.
     func send(_ method: String, bucket: String, key: String, query: [(String, String)] = [], headers: [String: String] = [:],
               body: Data? = nil, payloadHash: String? = nil, sink: HTTPTransport.Sink? = nil,
-              beforeAttempt: (() throws -> Void)? = nil) throws -> HTTPTransport.Response {
+              beforeAttempt: (() throws -> Void)? = nil, sent: ((Int64) -> Void)? = nil) throws -> HTTPTransport.Response {
         let (url, host, path) = try address(bucket: bucket, key: key, query: query)
         let what = "\(method) \(describe(bucket, key))"
         var attempt = 0
@@ -299,7 +304,7 @@ public final class S3Client: @unchecked Sendable {
             if method == "PUT" || method == "POST" { request.setValue(body.map { String($0.count) } ?? "0", forHTTPHeaderField: "Content-Length") }
             let response: HTTPTransport.Response
             do {
-                response = try transport.perform(request, body: body ?? (method == "PUT" || method == "POST" ? Data() : nil), sink: sink)
+                response = try transport.perform(request, body: body ?? (method == "PUT" || method == "POST" ? Data() : nil), sink: sink, sent: sent)
             } catch let error as URLError {
                 let unreachable = S3Error(.unreachable, "cannot reach the store at \(host) (\(what)): \(Self.explain(error)); is the endpoint right (--endpoint / SENTIENT_OFFSITE_ENDPOINT) and the store up?", underlying: error)
                 if Self.retryable(error), attempt < config.maxAttempts { backoff(attempt); continue }

@@ -51,16 +51,19 @@ extension S3Client {
     /// `x-amz-meta-sha256` (and `x-amz-checksum-sha256` on a single PUT), then checks the stored
     /// object with a HEAD: size, and every checksum the store reports.
     /// - Parameter expected: the fingerprint read before (the file must not change meanwhile).
+    /// - Parameter progress: told the file's bytes sent so far, as they go (a retried request
+    ///   counts its body again from its start).
     /// - Throws: `S3Error(.checksumMismatch)` when the stored object differs; others as `send`.
     public func upload(path: String, bucket: String, key: String, expected: FileFingerprint, partSize: Int, multipartThreshold: Int,
-                       contentType: String? = nil) throws {
+                       contentType: String? = nil, progress: ((Int64) -> Void)? = nil) throws {
         let metadata = ["sha256": expected.sha256]
         if expected.size <= Int64(multipartThreshold) {
             guard let body = FileManager.default.contents(atPath: path) else { throw S3Error(.io, "cannot read \(path)") }
             guard Int64(body.count) == expected.size, SigV4.hex(SHA256.hash(data: body)) == expected.sha256 else {
                 throw S3Error(.io, "\(path) changed while it was being uploaded; nothing was uploaded for it")
             }
-            try put(bucket: bucket, key: key, body: body, metadata: [:], contentType: contentType)
+            try put(bucket: bucket, key: key, body: body, metadata: [:], contentType: contentType, sent: progress)
+            progress?(expected.size)
         } else {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw S3Error(.io, "cannot read \(path)") }
             defer { try? handle.close() }
@@ -68,11 +71,16 @@ extension S3Client {
             do {
                 var parts: [(number: Int, etag: String)] = []
                 var sha = SHA256()
+                var before: Int64 = 0
                 while true {
                     let body = try handle.read(upToCount: partSize) ?? Data()
                     if body.isEmpty { break }
                     sha.update(data: body)
-                    parts.append((parts.count + 1, try uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: parts.count + 1, body: body)))
+                    let base = before
+                    parts.append((parts.count + 1, try uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: parts.count + 1, body: body,
+                                                                  sent: progress.map { report in { report(base + $0) } })))
+                    before += Int64(body.count)
+                    progress?(before)
                 }
                 guard SigV4.hex(sha.finalize()) == expected.sha256 else {
                     throw S3Error(.io, "\(path) changed while it was being uploaded; its upload was aborted")

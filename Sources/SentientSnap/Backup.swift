@@ -83,6 +83,8 @@ public enum BackupEvent: Sendable {
     case progress(DumpProgress, compressedBytes: Int64)
     /// The tables the data phase will read, with the catalog's size estimates (before the first row).
     case planned([PlannedTable])
+    /// `--encrypt-to`: `bytes` of the written archive's `total` are encrypted.
+    case encrypting(bytes: Int64, total: Int64)
 }
 
 /// Backs up one room into `sentient-<room>-<ts>.tar.gz` (DESIGN.md "Backup flow").
@@ -317,7 +319,10 @@ public final class BackupJob {
         let partial = (request.outputDirectory as NSString).appendingPathComponent(".\(name)\(ArchiveFile.encryptedSuffix).partial")
         PartialFiles.shared.register(partial)
         do {
-            try ArchiveFile.encrypt(plainPartial, to: partial, recipients: request.encryptTo)
+            var info = stat()
+            let total = stat(plainPartial, &info) == 0 ? Int64(info.st_size) : 0
+            events(.encrypting(bytes: 0, total: total))
+            try ArchiveFile.encrypt(plainPartial, to: partial, recipients: request.encryptTo) { [events] in events(.encrypting(bytes: $0, total: total)) }
         } catch {
             PartialFiles.shared.unregister(partial)
             throw error

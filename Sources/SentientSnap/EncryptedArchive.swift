@@ -145,8 +145,9 @@ enum ArchiveFile {
 
     /// Encrypts the finished archive `plain` into a new file `output` (mode 0600, created
     /// exclusively, fsynced), streaming: one read buffer and one chunk in memory.
+    /// `progress` is told the plain bytes encrypted so far.
     /// - Throws: `SnapError(.ioFailure)`; `output` is removed on failure.
-    static func encrypt(_ plain: String, to output: String, recipients: [AgeRecipient]) throws {
+    static func encrypt(_ plain: String, to output: String, recipients: [AgeRecipient], progress: ((Int64) -> Void)? = nil) throws {
         let input = open(plain, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw SnapError(.ioFailure, "cannot read \(plain): \(String(cString: strerror(errno)))") }
         defer { close(input) }
@@ -171,12 +172,15 @@ enum ArchiveFile {
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
+        var encrypted: Int64 = 0
         while true {
             let n = read(input, buffer.baseAddress, buffer.count)
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw SnapError(.ioFailure, "cannot read \(plain): \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             try encryptor.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            encrypted += Int64(n)
+            progress?(encrypted)
         }
         try encryptor.finish()
         guard fsync(out) == 0 else { throw fail("cannot fsync") }

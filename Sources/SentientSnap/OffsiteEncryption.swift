@@ -38,8 +38,9 @@ enum OffsiteOutbox {
 
     /// Brings the outbox in line with `source`: encrypts what is new or changed, links the
     /// archives that are encrypted already, removes copies of archives the source no longer has.
-    /// In a dry run nothing is written.
-    static func prepare(source: String, recipients: [AgeRecipient], signingKey: SSHPrivateKey? = nil, dryRun: Bool) throws -> Prepared {
+    /// In a dry run nothing is written. `events` is told the archives to encrypt, then the bytes of each as they go.
+    static func prepare(source: String, recipients: [AgeRecipient], signingKey: SSHPrivateKey? = nil, dryRun: Bool,
+                        events: (@Sendable (OffsiteEvent) -> Void)? = nil) throws -> Prepared {
         let outbox = (source as NSString).appendingPathComponent(directoryName)
         let indexPath = (outbox as NSString).appendingPathComponent(indexName)
         let wanted = recipients.map(\.description).sorted()
@@ -61,7 +62,14 @@ enum OffsiteOutbox {
             if dryRun { return }
             _ = try ArchiveSignature.sign(copyPath, digests: try ArchiveSignature.digests(ofFile: copyPath, sha512: true), key: signingKey)
         }
-        for file in try BackupDirectory.scan(source) {
+        let files = try BackupDirectory.scan(source)
+        func pending(_ file: BackupFile) -> Bool {
+            let copyPath = (outbox as NSString).appendingPathComponent(file.name.fileName + ArchiveFile.encryptedSuffix)
+            return !(index.sources[file.name.fileName] == fingerprint(file) && FileManager.default.fileExists(atPath: copyPath)
+                && FileManager.default.fileExists(atPath: copyPath + ".sha256"))
+        }
+        events?(.planned(.encrypt, files.filter { !$0.name.isEncrypted && pending($0) }.map { OffsiteFile(name: $0.name.fileName, bytes: Self.size($0.path)) }))
+        for file in files {
             let name = file.name.fileName
             let copyPath = (outbox as NSString).appendingPathComponent(name + (file.name.isEncrypted ? "" : ArchiveFile.encryptedSuffix))
             if file.name.isEncrypted {
@@ -85,8 +93,7 @@ enum OffsiteOutbox {
             keep.formUnion([copy, copy + ".sha256", copy + ArchiveSignature.suffix])
             let fingerprint = fingerprint(file)
             sources[name] = fingerprint
-            if index.sources[name] == fingerprint, FileManager.default.fileExists(atPath: copyPath),
-               FileManager.default.fileExists(atPath: copyPath + ".sha256") {
+            if !pending(file) {
                 try signIfNeeded(copyPath)
                 continue
             }
@@ -99,7 +106,8 @@ enum OffsiteOutbox {
             unlink(copyPath + ArchiveSignature.suffix)
             PartialFiles.shared.register(partial)
             defer { PartialFiles.shared.unregister(partial) }
-            try ArchiveFile.encrypt(file.path, to: partial, recipients: recipients)
+            try ArchiveFile.encrypt(file.path, to: partial, recipients: recipients,
+                                    progress: events.map { events in { events(.file(.encrypt, name: name, bytes: $0)) } })
             guard rename(partial, copyPath) == 0 else {
                 unlink(partial)
                 throw SnapError(.ioFailure, "cannot publish \(copyPath): \(String(cString: strerror(errno)))")
@@ -121,6 +129,11 @@ enum OffsiteOutbox {
         try save(index, to: indexPath)
         BackupJob.fsyncDirectory(outbox)
         return result
+    }
+
+    private static func size(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// The plain archive as it was encrypted: its sidecar's SHA-256, else its size and mtime.

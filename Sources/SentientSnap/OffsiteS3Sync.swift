@@ -47,6 +47,9 @@ enum OffsiteS3Sync {
             }
         }
 
+        if let events = request.events, !request.dryRun {
+            events(.planned(.send, transferPlan(local, remote: remoteByName.mapValues(\.size), source: request.source)))
+        }
         var transferred: [String] = [], verified: [String] = [], failures: [String] = []
         var skipArchive: Set<String> = []
         var uploaded = 0
@@ -70,7 +73,8 @@ enum OffsiteS3Sync {
             try S3Errors.mapped {
                 try client.upload(path: path, bucket: location.bucket, key: location.key(name), expected: fingerprint,
                                   partSize: settings.partSize, multipartThreshold: settings.multipartThreshold,
-                                  contentType: name.hasSuffix(".gz") ? "application/gzip" : "text/plain")
+                                  contentType: name.hasSuffix(".gz") ? "application/gzip" : "text/plain",
+                                  progress: request.events.map { events in { events(.file(.send, name: name, bytes: $0)) } })
             }
             uploaded += 1
             if name.hasSuffix(".tar.gz") { verified.append(name) }

@@ -76,6 +76,9 @@ public struct OffsiteSyncRequest: Sendable {
     public var s3Endpoint: String?
     public var s3Region: String?
     public var s3PartSizeMiB: Int?
+    /// Told what the sync plans and moves, for progress (nil: nothing is measured, and rsync
+    /// runs as without progress). Not in a dry run.
+    public var events: (@Sendable (OffsiteEvent) -> Void)?
 
     public init(source: String, target: OffsiteTarget) {
         self.source = source
@@ -111,7 +114,7 @@ public enum OffsiteSync {
     public static func arguments(_ request: OffsiteSyncRequest, listAll: Bool = false) -> [String] {
         var args = ["--recursive", "--times", "--perms", "--out-format=%i %n", "--timeout=300"]
         if listAll { args.append("--itemize-changes"); args.append("--itemize-changes") }
-        if request.dryRun { args.append("--dry-run") }
+        if request.dryRun { args.append("--dry-run") } else if request.events != nil { args.append("--info=progress1") }
         if request.delete { args.append("--delete") }
         if let limit = request.bandwidthLimit { args.append("--bwlimit=\(limit)") }
         switch request.target {
@@ -165,7 +168,8 @@ public enum OffsiteSync {
             throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
         }
         let signingKey = try request.signKey.map(ArchiveSignature.loadSigningKey)
-        let prepared = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, signingKey: signingKey, dryRun: request.dryRun)
+        let prepared = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, signingKey: signingKey, dryRun: request.dryRun,
+                                                 events: request.dryRun ? nil : request.events)
         var inner = request
         inner.encryptTo = []
         inner.signKey = nil
@@ -197,17 +201,23 @@ public enum OffsiteSync {
         guard let rsync = ChildProcess.find(request.rsync, environment: request.environment) else {
             throw SnapError(.failure, "rsync is not installed (not found on PATH): install it (apt-get install rsync) on this host and on the target")
         }
+        var previewItems: [(item: String, name: String)]?
         if request.delete && !request.dryRun && !request.allowMassDelete {
             var preview = request
             preview.dryRun = true
             let outcome = try ChildProcess.run(rsync, arguments(preview, listAll: true), environment: request.environment)
             guard outcome.status == 0 || outcome.status == 24 else { throw classify(outcome, request: request) }
-            if let refusal = massDeleteCheck(items(outcome.stdout), request: request) { throw refusal }
+            previewItems = items(outcome.stdout)
+            if let refusal = massDeleteCheck(previewItems!, request: request) { throw refusal }
         }
-        let outcome = try ChildProcess.run(rsync, arguments(request), environment: request.environment)
+        try planTransfer(request, rsync: rsync, preview: previewItems)
+        var reader = request.events.map { RsyncProgressReader(events: $0) }
+        let feed: ((Data) -> Void)? = reader == nil ? nil : { reader?.feed($0) }
+        let outcome = try ChildProcess.run(rsync, arguments(request), environment: request.environment, stdout: feed)
+        reader?.finish()
         var transferred: [String] = []
         var deleted: [String] = []
-        for (item, name) in items(outcome.stdout) {
+        for (item, name) in items(reader?.itemText ?? outcome.stdout) {
             if item == "*deleting" {
                 deleted.append(name)
             } else if item.count >= 2, item.first == "<" || item.first == ">", item.dropFirst().first == "f" {
@@ -337,9 +347,11 @@ public enum ChildProcess {
         return nil
     }
 
-    /// Runs `executable` with `arguments` and waits; stdin is /dev/null.
+    /// Runs `executable` with `arguments` and waits; stdin is /dev/null. `stdout`, when given,
+    /// sees the output as it comes (the outcome still holds all of it).
     /// - Throws: `SnapError(.failure)` when it cannot be started.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           stdout: ((Data) -> Void)? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -362,7 +374,15 @@ public enum ChildProcess {
             errBox.withLock { $0 = data }
             group.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        var outData = Data()
+        if let stdout {
+            while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
+                outData.append(chunk)
+                stdout(chunk)
+            }
+        } else {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+        }
         group.wait()
         let errData = errBox.withLock { $0 }
         process.waitUntilExit()

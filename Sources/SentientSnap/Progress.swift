@@ -147,6 +147,18 @@ public struct ProgressModel: Sendable {
         finished = Array(finished[..<start]) + Array(repeating: false, count: count)
     }
 
+    /// Adds a step the plan did not have where the run is (before the current step if it has
+    /// not moved, else right after it), so starting it finishes no later step.
+    /// - Returns: its index.
+    public mutating func insert(_ step: ProgressStep) -> Int {
+        let at = steps.isEmpty || (current < steps.count && done[current] == 0 && !finished[current]) ? current : current + 1
+        steps.insert(step, at: at)
+        done.insert(0, at: at)
+        rows.insert(nil, at: at)
+        finished.insert(false, at: at)
+        return at
+    }
+
     // MARK: - Estimates
 
     /// Real size over estimate of the finished estimated steps: how far off the catalog is.

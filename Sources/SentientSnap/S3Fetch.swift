@@ -35,11 +35,14 @@ public enum S3Fetch {
     /// Downloads `s3://BUCKET/PREFIX/ARCHIVE` (and its `.sha256` and `.sig`, if there) into a new
     /// directory under `workDir` (default: the system temp dir) after checking there is room,
     /// streaming and hashing it, and checks the archive against the sidecar.
+    /// `progress` is told the archive's bytes downloaded and its size: first `(0, size)` when the
+    /// download starts (after the sidecars), then as it goes.
     /// - Returns: nil when `text` is not an `s3://` location (use it as a local path).
     /// - Throws: `SnapError`: `.inputNotFound` (no such object or bucket), `.ioFailure` (no room,
     ///   a write failed), `.damagedArchive` (the download does not match its sidecar),
     ///   `.permission`, `.unreachable`; nothing is left behind.
-    public static func fetch(_ text: String, settings: () throws -> S3Settings, workDir: String?) throws -> FetchedArchive? {
+    public static func fetch(_ text: String, settings: () throws -> S3Settings, workDir: String?,
+                             progress: ((_ bytes: Int64, _ total: Int64) -> Void)? = nil) throws -> FetchedArchive? {
         guard let (location, name) = try S3Location.parseObject(text) else { return nil }
         let client = try settings().client()
         let url = location.url(name)
@@ -80,7 +83,10 @@ public enum S3Fetch {
                 throw SnapError(.outputNotCreatable, "cannot create \(fetched.path): \(String(cString: strerror(errno)))")
             }
             defer { try? handle.close() }
-            let (bytes, sha256) = try S3Errors.mapped { try client.download(bucket: location.bucket, key: location.key(name), to: handle) }
+            progress?(0, head.size)
+            let (bytes, sha256) = try S3Errors.mapped {
+                try client.download(bucket: location.bucket, key: location.key(name), to: handle, progress: progress.map { report in { report($0, head.size) } })
+            }
             try handle.synchronize()
             if bytes != head.size {
                 throw SnapError(.damagedArchive, "\(url): \(bytes) bytes downloaded, the store said \(head.size); nothing was restored or changed")

@@ -18,11 +18,15 @@ struct ProgressOptions: ParsableArguments {
 
     /// The reporter these options and the output flags ask for.
     func reporter(_ output: OutputOptions) -> ProgressReporter {
+        reporter(quiet: output.quiet, json: output.json)
+    }
+
+    func reporter(quiet: Bool, json: Bool) -> ProgressReporter {
         switch mode {
         case .json: return ProgressReporter(style: .json)
         case .none: return ProgressReporter(style: .off)
         case .auto:
-            let terminal = isatty(STDERR_FILENO) == 1 && !output.quiet && !output.json
+            let terminal = isatty(STDERR_FILENO) == 1 && !quiet && !json
             return ProgressReporter(style: terminal ? .terminal : .off)
         }
     }
@@ -67,6 +71,20 @@ final class ProgressReporter: Sendable {
         state.withLock { state in
             state.model = ProgressModel(steps: steps, startedAt: Self.now())
             state.planned = true
+        }
+    }
+
+    /// For `S3Fetch`'s progress: plans the run with `steps(size)` when the download starts, then
+    /// counts its bytes in the "download" step. Nil when off (nothing to measure).
+    func download(_ steps: @escaping (Int64) -> [ProgressStep]) -> ((Int64, Int64) -> Void)? {
+        guard enabled else { return nil }
+        return { bytes, total in
+            if bytes == 0 && !self.state.withLock({ $0.planned }) { self.plan(steps(total)) }
+            self.update { model in
+                guard let step = model.index(phase: "download") else { return false }
+                model.update(step, done: Double(bytes))
+                return true
+            }
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// A room with enough events (100,000, analyzed so the catalog's estimate is real) that a backup
 /// reads many COPY chunks, and a backup of it to restore.
-private struct ProgressRoom {
+struct ProgressRoom {
     let room: CLIRoom
     static let events = 100_000
 
@@ -34,11 +34,11 @@ private struct ProgressRoom {
 }
 
 /// Redraw after every update, so a short run shows the line at many points.
-private let everyUpdate = snapEnvironment.merging(["SENTIENT_PROGRESS_INTERVAL": "0"]) { $1 }
+let everyUpdate = snapEnvironment.merging(["SENTIENT_PROGRESS_INTERVAL": "0"]) { $1 }
 
 /// The progress lines a terminal showed: each draw is `\r ESC[K` then the line; a clear is
 /// `\r ESC[K` and nothing (or other output) after it.
-private struct Drawn {
+struct Drawn {
     var lines: [String] = []
     var percents: [Int] = []
     /// The last thing written with `\r ESC[K` was a clear, not a progress line.

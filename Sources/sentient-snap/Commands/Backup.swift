@@ -63,9 +63,9 @@ struct Backup: ParsableCommand {
                 case .connected:
                     break
                 case .planned(let tables):
-                    progress.plan(ProgressPlans.backup(tables))
-                case .progress(let p, let compressed):
-                    progress.update { $0.update(p.tableIndex, done: Double(p.bytes), rows: p.rows, written: compressed); return true }
+                    progress.plan(ProgressPlans.backup(tables, encrypted: !request.encryptTo.isEmpty))
+                case .progress, .encrypting:
+                    progress.update { $0.apply(event) }
                 }
             }
             let result = try job.run()

@@ -35,6 +35,7 @@ struct BackupAll: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
 
@@ -84,7 +85,10 @@ struct BackupAll: ParsableCommand {
                 let also = skipped.isEmpty ? "" : " (skipped, not rooms: \(skipped.map(\.file).joined(separator: ", ")))"
                 throw SnapError(.inputNotFound, "no <room>.env files in \(envDir)\(also): nothing to back up")
             }
-            let outcomes = runBounded(rooms, parallel: parallel) { room in backUp(room, envDir: envDir) }
+            let progress = BackupAllProgress(reporter: progressOptions.reporter(output), rooms: rooms, parallel: parallel)
+            defer { progress.reporter.clear() }
+            let outcomes = runBounded(rooms, parallel: parallel) { room in backUp(room, envDir: envDir, progress: progress) }
+            progress.reporter.finish()
             let failed = outcomes.filter { !$0.ok }.count
             if output.json {
                 print(try jsonString(Summary(output_dir: outputDir, rooms: outcomes, failed: failed, skipped: skipped)))
@@ -105,7 +109,7 @@ struct BackupAll: ParsableCommand {
     }
 
     /// One room, as `backup` would do it; never throws.
-    func backUp(_ room: String, envDir: String) -> RoomOutcome {
+    func backUp(_ room: String, envDir: String, progress: BackupAllProgress) -> RoomOutcome {
         let started = Date()
         var values: [String: Double] = [:]
         var outcome = RoomOutcome(room: room, ok: false, exit_code: 1, archive: nil, size: nil, duration_seconds: 0, error: nil)
@@ -116,8 +120,10 @@ struct BackupAll: ParsableCommand {
             let request = try dump.request(settings: settings, outputDirectory: outputDir)
             let result = try BackupJob(request) { event in
                 if case .warning(let message) = event, !output.quiet {
+                    progress.reporter.clear()
                     FileHandle.standardError.write(Data("sentient-snap: warning: \(room): \(message)\n".utf8))
                 }
+                progress.event(event, room: room, encrypted: !request.encryptTo.isEmpty)
             }.run()
             outcome.ok = true
             outcome.exit_code = 0
@@ -127,10 +133,13 @@ struct BackupAll: ParsableCommand {
         } catch {
             outcome.exit_code = ExitStatus.code(for: error)
             outcome.error = String(describing: error)
+            progress.reporter.clear()
             FileHandle.standardError.write(Data("sentient-snap: error: \(room): \(outcome.error!)\n".utf8))
         }
         outcome.duration_seconds = Date().timeIntervalSince(started)
         metrics.write(MetricsRun(kind: .backup, room: room, started: started, exitCode: outcome.exit_code, values: values))
+        progress.done(room)
+        if (outcome.ok ? hooks.onSuccess : hooks.onFailure) != nil { progress.reporter.clear() }  // the hook may write
         let message = outcome.ok ? "backup of \(room) succeeded" : outcome.error ?? "backup of \(room) failed"
         if let hook = outcome.ok ? hooks.onSuccess : hooks.onFailure,
            let problem = Hook.run(hook, outcome: HookOutcome(command: "backup-all", room: room, archive: outcome.archive, exitCode: outcome.exit_code, message: message), stdoutToStderr: output.json) {

@@ -45,6 +45,7 @@ struct Export: ParsableCommand {
     var json = false
 
     @OptionGroup var identity: IdentityOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     func validate() throws {
         if dump == nil && sql == nil { throw ValidationError("name an output: --dump FILE or --sql FILE (or both).") }
@@ -57,7 +58,10 @@ struct Export: ParsableCommand {
         try runReportingErrors {
             var results: [ExportResult] = []
             let keys = try identity.keys()
-            try s3.withLocalArchive(archive) { archive in
+            let progress = progressOptions.reporter(quiet: false, json: json)
+            defer { progress.clear() }
+            try s3.withLocalArchive(archive, progress: progress.download { ProgressPlans.download(archiveBytes: $0) }) { archive in
+                progress.finish()  // the download, when there was one; the export reads a local file
                 if let dump { results.append(try DumpExport.export(archive: archive, to: dump, format: .dump, keys: keys)) }
                 if let sql { results.append(try DumpExport.export(archive: archive, to: sql, format: .sql, noOwner: noOwner, keys: keys)) }
             }

@@ -138,7 +138,9 @@ struct Restore: ParsableCommand {
             flags.maintenanceDatabase = maintenanceDB
             flags.container = container
             let settings = try RoomSettings.resolve(room: room.name, flags: flags)
-            let fetched = try s3.fetch(archive)
+            let progress = progressOptions.reporter(output)
+            defer { progress.clear() }
+            let fetched = try s3.fetch(archive, progress: progress.download { ProgressPlans.restore(archiveBytes: $0, downloaded: true) })
             defer { fetched?.remove() }
             var request = RestoreRequest(settings: settings, archive: fetched?.path ?? archive)
             request.keys = try identity.keys(settings: settings)
@@ -163,9 +165,7 @@ struct Restore: ParsableCommand {
             request.createRoom = creation.options(interactive: !force && isatty(STDIN_FILENO) == 1)
             // JSON progress names the phases itself: no plain step lines between its objects.
             let quiet = output.quiet || output.json || progressOptions.mode == .json
-            let progress = progressOptions.reporter(output)
-            defer { progress.clear() }
-            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(request.archive)))
+            if fetched == nil { progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(request.archive))) }
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):

@@ -92,6 +92,7 @@ struct SyncOffsite: ParsableCommand {
     var partSize: Int?
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
 
@@ -140,7 +141,14 @@ struct SyncOffsite: ParsableCommand {
                 request.s3Region = s3.region
                 request.s3PartSizeMiB = partSize
                 HookContext.shared.archive = nil
+                let progress = progressOptions.reporter(output)
+                defer { progress.clear() }
+                if progress.enabled && !dryRun {
+                    progress.plan(ProgressPlans.offsite())
+                    request.events = { event in progress.update { $0.apply(event) } }
+                }
                 let result = try OffsiteSync.run(request)
+                progress.finish()
                 MetricsContext.shared.values = result.metricValues
                 HookContext.shared.message = "\(dryRun ? "would copy" : "copied") \(result.transferred.count) file(s) to \(result.target)"
                 if output.json {

@@ -65,12 +65,16 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors { try s3.withLocalArchive(archive) { local in
-            let progress = progressOptions.reporter(output)
-            defer { progress.clear() }
-            progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(local)))
+        let progress = progressOptions.reporter(output)
+        defer { progress.clear() }
+        try runReportingErrors { try s3.withLocalArchive(archive, progress: progress.download { ProgressPlans.verify(archiveBytes: $0, downloaded: true) }) { local in
+            if local == archive { progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(local))) }
             let inspection = try ArchiveInspector.inspect(local, signatures: try signaturePolicy(), keys: try identity.keys()) { bytes in
-                progress.update { $0.update(done: Double(bytes)); return true }
+                progress.update { model in
+                    guard let step = model.index(phase: "verify") else { return false }
+                    model.update(step, done: Double(bytes))
+                    return true
+                }
             }
             progress.finish()
             var restored: [String: Int64]?

@@ -25,14 +25,15 @@ struct S3ArchiveOptions: ParsableArguments {
     var workDir: String?
 
     /// The download of `archive` when it is `s3://` (nil for a local path); the caller removes it.
-    func fetch(_ archive: String) throws -> FetchedArchive? {
-        try S3Fetch.fetch(archive, settings: { try store.settings() }, workDir: workDir)
+    /// `progress`: see `S3Fetch.fetch`.
+    func fetch(_ archive: String, progress: ((Int64, Int64) -> Void)? = nil) throws -> FetchedArchive? {
+        try S3Fetch.fetch(archive, settings: { try store.settings() }, workDir: workDir, progress: progress)
     }
 
     /// Runs `body` on a local path: `archive` itself, or for `s3://` a checked download that is
     /// removed afterwards (errors name the `s3://` location, not the temp file).
-    func withLocalArchive<T>(_ archive: String, _ body: (String) throws -> T) throws -> T {
-        guard let fetched = try fetch(archive) else { return try body(archive) }
+    func withLocalArchive<T>(_ archive: String, progress: ((Int64, Int64) -> Void)? = nil, _ body: (String) throws -> T) throws -> T {
+        guard let fetched = try fetch(archive, progress: progress) else { return try body(archive) }
         defer { fetched.remove() }
         do {
             return try body(fetched.path)
