@@ -31,6 +31,30 @@ public struct BackupListing: Codable, Sendable {
     public var encrypted: Bool = false
 }
 
+extension BackupListing {
+    /// What the name and the directory (or store) listing say, before the head is read.
+    init(_ file: BackupFile, now: Date) {
+        self.init(
+            file: file.name.fileName, path: file.path, room: file.name.room, timestamp: BackupCatalog.localISO(file.name),
+            age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
+            sidecar: file.hasSidecar ? "present" : "missing", signature: file.hasSignature ? "present" : "missing",
+            legacy: false, bytes_read: 0, error: nil, future_dated: file.name.isFutureDated(now: now), encrypted: file.name.isEncrypted)
+    }
+
+    /// What the head said: its manifest (nil for none near the head) and the bytes read for it.
+    mutating func record(manifest: Manifest?, bytesRead: Int64) {
+        bytes_read = bytesRead
+        if let manifest {
+            revision = manifest.version
+            rows = manifest.database?.total_rows
+            legacy = manifest.format_version == nil
+        } else {
+            legacy = true
+            error = "no manifest.json near the head of the archive"
+        }
+    }
+}
+
 /// Reading what an archive says about itself without reading the whole archive.
 public enum BackupCatalog {
     /// Entries larger than this are not skipped while looking for a legacy archive's manifest:
@@ -68,26 +92,12 @@ public enum BackupCatalog {
     /// name and the head of the archive. An unreadable archive is listed with its error.
     public static func list(_ directory: String, room: String? = nil, now: Date = Date(), keys: ArchiveKeys = .none) throws -> [BackupListing] {
         try BackupDirectory.scan(directory, room: room).map { file in
-            var listing = BackupListing(
-                file: file.name.fileName, path: file.path, room: file.name.room, timestamp: localISO(file.name),
-                age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
-                sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil,
-                future_dated: file.name.isFutureDated(now: now))
-            listing.signature = file.hasSignature ? "present" : "missing"
-            listing.encrypted = file.name.isEncrypted
+            var listing = BackupListing(file, now: now)
             // Without an identity the manifest cannot be read: the name says what there is.
             if listing.encrypted && keys.identities.isEmpty { return listing }
             do {
                 let (manifest, bytesRead) = try readHead(file.path, keys: keys)
-                listing.bytes_read = bytesRead
-                if let manifest {
-                    listing.revision = manifest.version
-                    listing.rows = manifest.database?.total_rows
-                    listing.legacy = manifest.format_version == nil
-                } else {
-                    listing.legacy = true
-                    listing.error = "no manifest.json near the head of the archive"
-                }
+                listing.record(manifest: manifest, bytesRead: bytesRead)
             } catch let error as SnapError {
                 listing.error = error.message
             }

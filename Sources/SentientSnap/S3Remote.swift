@@ -61,13 +61,7 @@ public enum S3Remote {
 
     /// One archive's listing from its head.
     static func head(_ client: S3Client, _ location: S3Location, _ file: BackupFile, now: Date, dir: String, keys: ArchiveKeys = .none) throws -> BackupListing {
-        var listing = BackupListing(
-            file: file.name.fileName, path: file.path, room: file.name.room, timestamp: BackupCatalog.localISO(file.name),
-            age_seconds: now.timeIntervalSince(file.name.date), size: file.size, revision: nil, rows: nil,
-            sidecar: file.hasSidecar ? "present" : "missing", legacy: false, bytes_read: 0, error: nil,
-            future_dated: file.name.isFutureDated(now: now))
-        listing.signature = file.hasSignature ? "present" : "missing"
-        listing.encrypted = file.name.isEncrypted
+        var listing = BackupListing(file, now: now)
         // Without an identity an encrypted head cannot be read: the name says what there is.
         if listing.encrypted && keys.identities.isEmpty { return listing }
         let headPath = dir + "/" + file.name.fileName
@@ -84,15 +78,7 @@ public enum S3Remote {
         }
         switch result {
         case .success(let (manifest, bytesRead)):
-            listing.bytes_read = bytesRead
-            if let manifest {
-                listing.revision = manifest.version
-                listing.rows = manifest.database?.total_rows
-                listing.legacy = manifest.format_version == nil
-            } else {
-                listing.legacy = true
-                listing.error = "no manifest.json near the head of the archive"
-            }
+            listing.record(manifest: manifest, bytesRead: bytesRead)
         case .failure(let error):
             listing.error = (error as? SnapError)?.message.replacingOccurrences(of: headPath, with: file.path) ?? "\(error)"
         }
