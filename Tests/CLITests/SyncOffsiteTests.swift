@@ -22,23 +22,11 @@ private final class Server {
             if !process.isRunning {
                 throw HarnessError("\(executable) exited with \(process.terminationStatus): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
-            if Self.canConnect(port) { return }
+            if canConnectLoopback(port) { return }
             usleep(50_000)
         }
         process.terminate()
         throw HarnessError("\(executable) did not listen on 127.0.0.1:\(port) within 10 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 
     deinit {

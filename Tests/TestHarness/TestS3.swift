@@ -60,7 +60,7 @@ public final class TestS3: @unchecked Sendable {
             guard process.isRunning else {
                 throw HarnessError("\(kind) exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
-            if canConnect(port), (try? client(["lsd", "X:"]))?.succeeded == true {
+            if canConnectLoopback(port), (try? client(["lsd", "X:"]))?.succeeded == true {
                 if kind == .moto {
                     for bucket in buckets {
                         let made = try client(["mkdir", "X:" + bucket])
@@ -119,18 +119,6 @@ public final class TestS3: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: dir.path + "/rclone.log", encoding: .utf8)) ?? "" }
 
-    private func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
     /// SIGKILL to its own pid: a throwaway server needs no clean shutdown, and a child of the
     /// test process inherits its blocked signals (moto's Python never sees a SIGTERM).
     deinit {
@@ -139,4 +127,17 @@ public final class TestS3: @unchecked Sendable {
             process.waitUntilExit()
         }
     }
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port` (a server the test started is up).
+public func canConnectLoopback(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = UInt16(port).bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }
