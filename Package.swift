@@ -42,10 +42,12 @@ let package = Package(
         /// OpenSSH signatures (SSHSIG, `ssh-keygen -Y sign/verify`), keys and allowed_signers,
         /// on swift-crypto's Ed25519 and SHA-512. Knows nothing of archives.
         .target(name: "SSHSig", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        /// An S3 client of our own (SigV4 over URLSession): no AWS SDK for Swift resolves here.
+        .target(name: "S3", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SentientSnap",
             dependencies: [
-                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "SSHSig", "Age",
+                "PGWire", "Compression", "ArchiveWriter", "PGDump", "RoomWires", "SSHSig", "Age", "S3",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -74,8 +76,10 @@ let package = Package(
         .testTarget(name: "PGDumpTests", dependencies: ["PGDump", "PGWire", "TestHarness"]),
         .testTarget(
             name: "SentientSnapTests",
-            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "Age", "TestHarness"]
+            dependencies: ["SentientSnap", "RoomWires", "PGWire", "PGDump", "ArchiveWriter", "Compression", "SSHSig", "Age", "S3", "TestHarness"]
         ),
+        /// SigV4 against AWS's published vectors (Fixtures/sigv4), the XML reader, the ETag rules.
+        .testTarget(name: "S3Tests", dependencies: ["S3", "TestHarness"]),
         /// HelpSnapshots/ is read from the source tree by path, not bundled.
         .testTarget(name: "CLITests", dependencies: ["PGWire", "TestHarness"], exclude: ["HelpSnapshots"]),
     ],

@@ -83,6 +83,15 @@ public enum ArchiveInspector {
     /// - Parameter progress: told the compressed bytes read so far, as the check goes.
     public static func inspect(_ path: String, signatures: SignaturePolicy = .ignore, keys: ArchiveKeys = .none,
         progress: ((Int64) -> Void)? = nil) throws -> ArchiveInspection {
+        try inspect(path, signatures: signatures, keys: keys, feed: InspectionFeed(), progress: progress)
+    }
+
+    /// As above; `feed` hands the config entries and the dump to a restore's one pass (see
+    /// SinglePassRestore.swift). With a consumer, an entry whose size or SHA-256 differs from
+    /// the manifest is refused as soon as it has been read, and a load that fails on a damaged
+    /// dump is reported as the damage.
+    static func inspect(_ path: String, signatures: SignaturePolicy, keys: ArchiveKeys, feed: InspectionFeed,
+        progress: ((Int64) -> Void)? = nil) throws -> ArchiveInspection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SnapError(.inputNotFound, "archive \(path) not found")
         }
@@ -92,12 +101,17 @@ public enum ArchiveInspector {
         inspection.keys = keys
         // The sidecar check hashes the file itself: on another core while the content is inflated
         // and checked here (page cache; it never waits for this thread unless it is faster).
-        let fileDigest = FileDigest(path, sha512: pendingSignature != nil)
+        let fileDigest = FileDigest(path, sha512: pendingSignature != nil, known: feed.digests)
+        let consumer = feed.consumer
+        var recorded: [String: Manifest.FileRecord] = [:]
+        /// Rows per table as the one pass loaded them (the server's count), instead of counted.
+        var loadedRows = false
         var hashes: [String: (size: Int64, sha256: String)] = [:]
         var seenTop: String?
         var configBytes: Int64 = 0
         /// Every entry by its path below the top directory, for the checks that need them all.
         var kinds: [String: SafeExtractor.Kind] = [:]
+        var loadFailure: Error?
         do {
             let reader = try ArchiveFile.reader(path, keys: keys).reader
             while let entry = try reader.next() {
@@ -123,11 +137,17 @@ public enum ArchiveInspector {
                 let configRelative = relative == ArchiveLayout.configDirectory ? "" : relative.hasPrefix(ArchiveLayout.configPrefix) ? String(relative.dropFirst(7)) : nil
                 switch entry.metadata.kind {
                 case .directory:
-                    if let configRelative { inspection.configTree.directories.insert(configRelative) }
+                    if let configRelative {
+                        inspection.configTree.directories.insert(configRelative)
+                        try consumer?.configDirectory(configRelative, metadata: entry.metadata)
+                    }
                     continue
                 case .symlink(let target):
                     try checkLink(name: relative, target: target, archive: path)
-                    if let configRelative { inspection.configTree.links[configRelative] = target }
+                    if let configRelative {
+                        inspection.configTree.links[configRelative] = target
+                        try consumer?.configLink(configRelative, target: target)
+                    }
                     continue
                 case .hardlink(let target):
                     throw SnapError(.damagedArchive, "\(path): entry \(name) is a hard link (to \(target)); archives with hard links are refused")
@@ -166,16 +186,35 @@ public enum ArchiveInspector {
                     } catch let error as SnapError {
                         throw SnapError(error.code, "\(path): \(error.message)", underlying: error)
                     }
+                    if let expected = feed.manifest, let manifest = inspection.manifest, manifest != expected {
+                        throw changedSincePlan(path, manifest: manifest, expected: expected)
+                    }
+                    recorded = Dictionary((inspection.manifest?.files ?? []).map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
                 case ArchiveLayout.databaseDump:
                     inspection.database = .customDump
-                    let decoder = CustomArchiveDecoder(source: source)
+                    var loaded: (rows: [String: Int64], version: String?)?
                     do {
-                        let (version, rows, largeObjects) = try checkDump(decoder)
-                        inspection.dumpVersion = version
-                        inspection.tableRows = rows
-                        inspection.largeObjects = largeObjects
-                    } catch let error as DumpError {
-                        failures.append("db/database.dump: \(error.message)")
+                        loaded = try consumer?.loadDump(source)
+                    } catch let error where !(error is ArchiveError) {
+                        // A damaged dump can stop the load as a server or dump error first: the
+                        // rest of the entry and its SHA-256 below say whether the archive is
+                        // damaged, which is then what is reported.
+                        loadFailure = error
+                    }
+                    if let loaded {
+                        inspection.dumpVersion = loaded.version
+                        inspection.tableRows = loaded.rows
+                        loadedRows = true
+                    } else if loadFailure == nil {
+                        let decoder = CustomArchiveDecoder(source: source)
+                        do {
+                            let (version, rows, largeObjects) = try checkDump(decoder)
+                            inspection.dumpVersion = version
+                            inspection.tableRows = rows
+                            inspection.largeObjects = largeObjects
+                        } catch let error as DumpError {
+                            failures.append("db/database.dump: \(error.message)")
+                        }
                     }
                     try drain(source)
                 case ArchiveLayout.legacySQLDump:
@@ -186,11 +225,21 @@ public enum ArchiveInspector {
                     inspection.retainedJSON = try collect(source, limit: 256 << 20)
                 default:
                     if relative.hasPrefix(ArchiveLayout.configPrefix) { inspection.configFiles += 1 }
+                    if let configRelative, let consumer {
+                        try consumer.configFile(configRelative, metadata: entry.metadata, content: source)
+                    }
                     try drain(source)
                 }
                 let digest = BackupJob.hex(hasher.finalize())
                 hashes[relative] = (size, digest)
                 if let configRelative { inspection.configTree.files[configRelative] = .init(size: size, sha256: digest) }
+                // The one pass: refused at once, before anything further is loaded or extracted.
+                if consumer != nil, let record = recorded[relative], record.size != size || record.sha256 != digest {
+                    let what = record.size != size ? "has \(size) bytes, manifest.json says \(record.size)" : "does not match its SHA-256 in manifest.json"
+                    throw SnapError(.damagedArchive, "\(path) failed verification:\n  - \(relative) \(what)"
+                        + (loadFailure.map { " (the staging load stopped on it: \($0))" } ?? ""))
+                }
+                if let loadFailure { throw loadFailure }
             }
             try reader.finishVerification()
         } catch let error as ArchiveError {
@@ -219,7 +268,8 @@ public enum ArchiveInspector {
                     let key = "\(table.schema).\(table.name)"
                     let counted = inspection.tableRows[key]
                     if counted != table.rows {
-                        failures.append("table \(key) has \(counted.map(String.init) ?? "no") rows in db/database.dump, manifest.json says \(table.rows)")
+                        failures.append("table \(key) has \(counted.map(String.init) ?? "no") rows "
+                            + (loadedRows ? "after the staging load" : "in db/database.dump") + ", manifest.json says \(table.rows)")
                     }
                 }
             }
@@ -432,7 +482,12 @@ private final class FileDigest: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let result = Locked<Result<MessageDigests, Error>>(.success(MessageDigests(sha256: [], sha512: nil)))
 
-    init(_ path: String, sha512: Bool) {
+    init(_ path: String, sha512: Bool, known: MessageDigests? = nil) {
+        if let known {
+            result.withLock { $0 = .success(known) }
+            done.signal()
+            return
+        }
         Thread.detachNewThread { [self] in
             let digest = Result { try ArchiveSignature.digests(ofFile: path, sha512: sha512) }
             result.withLock { $0 = digest }

@@ -132,6 +132,25 @@ public enum BackupStatus {
         keys: ArchiveKeys = .none
     ) throws -> [RoomBackupStatus] {
         let files = try BackupDirectory.scan(directory, room: rooms.count == 1 ? rooms[0] : nil)
+        return check(directory, files: files, rooms: rooms, maxAge: maxAge, now: now, database: database) { file in
+            if file.name.isEncrypted && keys.identities.isEmpty {
+                // A host that keeps no identity (as it should not) checks the encrypted bytes
+                // against their sidecar; age authenticates every chunk when it is decrypted.
+                var problems: [String] = []
+                let (verified, sidecar) = sidecarOnly(file.path, problems: &problems)
+                return (verified, sidecar, problems)
+            }
+            let inspection = try ArchiveInspector.inspect(file.path, keys: keys)
+            return (true, inspection.sidecar, [])
+        }
+    }
+
+    /// `check` over any list of backups; `inspect` checks a room's newest one and says whether
+    /// it was verified end to end, the sidecar's state and any problems; what it throws becomes a problem.
+    static func check(
+        _ directory: String, files: [BackupFile], rooms: [String], maxAge: TimeInterval, now: Date, database: ((String) -> [String])?,
+        inspect: (BackupFile) throws -> (verified: Bool, sidecar: String, problems: [String])
+    ) -> [RoomBackupStatus] {
         var newest: [String: BackupFile] = [:]
         var future: [String: [BackupFile]] = [:]
         for file in files {
@@ -161,18 +180,11 @@ public enum BackupStatus {
             if age > maxAge {
                 status.problems.append("the newest backup is \(DurationText.describe(age)) old, over the maximum of \(DurationText.describe(maxAge))")
             }
-            if file.name.isEncrypted && keys.identities.isEmpty {
-                // A host that keeps no identity (as it should not) checks the encrypted bytes
-                // against their sidecar; age authenticates every chunk when it is decrypted.
-                (status.verified, status.sidecar) = sidecarOnly(file.path, problems: &status.problems)
-                status.problems += database?(room) ?? []
-                status.ok = status.problems.isEmpty
-                return status
-            }
             do {
-                let inspection = try ArchiveInspector.inspect(file.path, keys: keys)
-                status.verified = true
+                let inspection = try inspect(file)
+                status.verified = inspection.verified
                 status.sidecar = inspection.sidecar
+                status.problems += inspection.problems
             } catch let error as SnapError {
                 status.problems.append(error.message)
             } catch {

@@ -17,6 +17,8 @@ final class ConfigSwap {
     private var done = false
     /// Directories made for the parent (a new rooms dir), removed again by `discard`.
     private var madeParents: [String] = []
+    /// The one pass's extractor (`begin`), filled as the archive is read; `complete` checks it.
+    private(set) var extractor: SafeExtractor?
 
     /// How many pre-restore config dirs are kept (the newest; see `prune`).
     static let keep = 3
@@ -42,18 +44,8 @@ final class ConfigSwap {
     ///   removed and nothing was changed.
     static func prepare(archive: String, inspection: ArchiveInspection, configDir: String, stamp: String) throws -> ConfigSwap {
         let swap = ConfigSwap(configDir: configDir, stamp: stamp)
-        var missing = swap.parent
-        while !missing.isEmpty, missing != "/", !FileManager.default.fileExists(atPath: missing) {
-            swap.madeParents.append(missing)
-            missing = (missing as NSString).deletingLastPathComponent
-        }
-        try FileManager.default.createDirectory(atPath: swap.parent, withIntermediateDirectories: true)
-        SafeExtractor.removeTree(swap.temp)
+        try swap.makeParent()
         let temp = swap.temp
-        PartialFiles.shared.registerAction("config-temp") {
-            SafeExtractor.removeTree(temp)
-            return "the extracted config \(temp) was removed"
-        }
         do {
             let extractor = try SafeExtractor(creating: temp)
             do {
@@ -66,17 +58,72 @@ final class ConfigSwap {
             }
         } catch let error as ArchiveError {
             swap.discard()
-            switch error.code {
-            case .io, .diskFull, .usage:
-                throw SnapError(.ioFailure, "cannot extract the config into \(temp): \(error.message); nothing was changed")
-            case .truncated, .corrupt, .unsafePath, .tooLarge, .unsupported:
-                throw SnapError(.damagedArchive, "\(archive): \(error.message); refusing the archive (nothing was changed)")
-            }
+            throw Self.classify(error, archive: archive, temp: temp)
         } catch {
             swap.discard()
             throw error
         }
         return swap
+    }
+
+    /// The one pass's half of `prepare`: the temp dir and its extractor, which the archive's
+    /// config entries fill as the restore reads it (`RestoreStream`); `complete` then checks the
+    /// tree. `discard` removes it on any failure.
+    static func begin(configDir: String, stamp: String) throws -> ConfigSwap {
+        let swap = ConfigSwap(configDir: configDir, stamp: stamp)
+        try swap.makeParent()
+        do {
+            try swap.extracting("") { swap.extractor = try SafeExtractor(creating: swap.temp) }
+        } catch {
+            swap.discard()
+            throw error
+        }
+        return swap
+    }
+
+    /// Checks the tree `begin`'s extractor holds against what the archive was verified to hold,
+    /// and fsyncs it.
+    func complete(inspection: ArchiveInspection, archive: String) throws {
+        guard let extractor else { return }
+        try extracting(archive) {
+            try check(extractor, expected: Self.expectedTree(inspection), archive: archive)
+            try extractor.finish()
+        }
+    }
+
+    /// Runs an extraction step; its ArchiveError becomes the restore's (I/O or damage).
+    func extracting(_ archive: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ArchiveError {
+            throw Self.classify(error, archive: archive, temp: temp)
+        }
+    }
+
+    private static func classify(_ error: ArchiveError, archive: String, temp: String) -> SnapError {
+        switch error.code {
+        case .io, .diskFull, .usage:
+            return SnapError(.ioFailure, "cannot extract the config into \(temp): \(error.message); nothing was changed")
+        case .truncated, .corrupt, .unsafePath, .tooLarge, .unsupported:
+            return SnapError(.damagedArchive, "\(archive): \(error.message); refusing the archive (nothing was changed)")
+        }
+    }
+
+    /// Makes the parent (noting what it made, for `discard`), clears an old temp dir, and has
+    /// SIGINT/SIGTERM remove the temp dir.
+    private func makeParent() throws {
+        var missing = parent
+        while !missing.isEmpty, missing != "/", !FileManager.default.fileExists(atPath: missing) {
+            madeParents.append(missing)
+            missing = (missing as NSString).deletingLastPathComponent
+        }
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        SafeExtractor.removeTree(temp)
+        let temp = temp
+        PartialFiles.shared.registerAction("config-temp") {
+            SafeExtractor.removeTree(temp)
+            return "the extracted config \(temp) was removed"
+        }
     }
 
     /// What the extracted tree must hold: for archives of ours, the manifest's config files and

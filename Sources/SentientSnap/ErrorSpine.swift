@@ -6,6 +6,7 @@ import PGDump
 import PGWire
 import RoomWires
 import SSHSig
+import S3
 
 // The one classification from any error the tool can throw to a `SnapError.Code`, so the CLI
 // maps a single type to its exit table and never needs to know the lower modules' errors.
@@ -69,6 +70,16 @@ extension SnapError {
             // A key or allowed_signers file the user named.
             case .malformedKey, .encryptedKey, .unsupportedKey, .malformedAllowedSigners: return .usage
             }
+        case let error as S3Error:
+            switch error.code {
+            case .accessDenied: return .permission
+            case .unreachable: return .unreachable
+            case .notFound: return .inputNotFound
+            case .checksumMismatch: return .damagedArchive
+            case .io: return .ioFailure
+            case .usage: return .usage
+            case .protocolViolation, .server: return .failure
+            }
         default:
             return .failure
         }
@@ -81,6 +92,7 @@ extension SnapError {
         case let error as SnapError: return error.underlying
         case let error as RestoreError: return error.underlying
         case let error as DockerError: return error.underlying
+        case let error as S3Error: return error.underlying
         default: return nil
         }
     }
@@ -111,6 +123,7 @@ extension SnapError {
         case let error as MQTTError: return error.code.rawValue
         case let error as DockerError: return error.code.rawValue
         case let error as SignatureError: return "\(error.code)"
+        case let error as S3Error: return error.code.rawValue + (error.s3Code.map { ", \($0)" } ?? "") + (error.status.map { ", HTTP \($0)" } ?? "")
         case let error as RestoreError: return error.underlying.sqlState.map { "SQLSTATE \($0)" }
         default: return nil
         }

@@ -1,5 +1,6 @@
 import Age
 import Foundation
+import SSHSig
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,10 @@ import Glibc
 ///
 /// `.index.json` there records, per plain archive, the SHA-256 its sidecar gave (or size and
 /// mtime without one) and the recipients: an archive is encrypted again only when it or the
-/// recipients changed. Archives that are already `.tar.gz.age` are hard-linked (or copied) as they are.
+/// recipients changed. Archives that are already `.tar.gz.age` are hard-linked (or copied) as they
+/// are, with their `.sig`. With a signing key each copy gets `<copy>.sig` once: when it is made,
+/// or when it has none or one by another key (a plain archive's own `.sig` is over the plain
+/// bytes, so it never goes beside the copy).
 enum OffsiteOutbox {
     static let directoryName = ".sentient-offsite-age"
     static let indexName = ".index.json"
@@ -20,13 +24,22 @@ enum OffsiteOutbox {
         var recipients: [String] = []
         /// Plain archive name -> fingerprint of the plain archive that was encrypted.
         var sources: [String: String] = [:]
+        /// The fingerprint of the key that signed the copies here (nil: none yet).
+        var signer: String?
+    }
+
+    struct Prepared {
+        var outbox: String
+        /// Plain archives encrypted now (or that would be).
+        var encrypted: [String] = []
+        /// Copies signed now (or that would be).
+        var signed: [String] = []
     }
 
     /// Brings the outbox in line with `source`: encrypts what is new or changed, links the
     /// archives that are encrypted already, removes copies of archives the source no longer has.
     /// In a dry run nothing is written.
-    /// - Returns: the outbox path and the archives encrypted now (or that would be).
-    static func prepare(source: String, recipients: [AgeRecipient], dryRun: Bool) throws -> (outbox: String, encrypted: [String]) {
+    static func prepare(source: String, recipients: [AgeRecipient], signingKey: SSHPrivateKey? = nil, dryRun: Bool) throws -> Prepared {
         let outbox = (source as NSString).appendingPathComponent(directoryName)
         let indexPath = (outbox as NSString).appendingPathComponent(indexName)
         let wanted = recipients.map(\.description).sorted()
@@ -38,31 +51,52 @@ enum OffsiteOutbox {
             }
         }
         var keep: Set<String> = [indexName]
-        var encrypted: [String] = []
+        var result = Prepared(outbox: outbox)
         var sources: [String: String] = [:]
+        let signer = signingKey?.publicKey.fingerprint
+        /// Signs `copyPath` when a key is given and it has no signature by that key yet.
+        func signIfNeeded(_ copyPath: String) throws {
+            guard let signingKey, index.signer != signer || !FileManager.default.fileExists(atPath: copyPath + ArchiveSignature.suffix) else { return }
+            result.signed.append((copyPath as NSString).lastPathComponent)
+            if dryRun { return }
+            _ = try ArchiveSignature.sign(copyPath, digests: try ArchiveSignature.digests(ofFile: copyPath, sha512: true), key: signingKey)
+        }
         for file in try BackupDirectory.scan(source) {
             let name = file.name.fileName
+            let copyPath = (outbox as NSString).appendingPathComponent(name + (file.name.isEncrypted ? "" : ArchiveFile.encryptedSuffix))
             if file.name.isEncrypted {
-                keep.formUnion([name, name + ".sha256"])
+                keep.formUnion([name, name + ".sha256", name + ArchiveSignature.suffix])
                 if !dryRun {
-                    try mirror(file.path, into: outbox, name: name)
-                    if file.hasSidecar { try mirror(file.path + ".sha256", into: outbox, name: name + ".sha256") }
+                    let replaced = try mirror(file.path, into: outbox, name: name)
+                    if file.hasSidecar { _ = try mirror(file.path + ".sha256", into: outbox, name: name + ".sha256") }
+                    if file.hasSignature {
+                        _ = try mirror(file.path + ArchiveSignature.suffix, into: outbox, name: name + ArchiveSignature.suffix)
+                        continue
+                    }
+                    // A signature of ours over bytes that were replaced would not hold.
+                    if replaced { unlink(copyPath + ArchiveSignature.suffix) }
+                } else if file.hasSignature {
+                    continue
                 }
+                try signIfNeeded(copyPath)
                 continue
             }
             let copy = name + ArchiveFile.encryptedSuffix
-            keep.formUnion([copy, copy + ".sha256"])
+            keep.formUnion([copy, copy + ".sha256", copy + ArchiveSignature.suffix])
             let fingerprint = fingerprint(file)
             sources[name] = fingerprint
-            let copyPath = (outbox as NSString).appendingPathComponent(copy)
             if index.sources[name] == fingerprint, FileManager.default.fileExists(atPath: copyPath),
                FileManager.default.fileExists(atPath: copyPath + ".sha256") {
+                try signIfNeeded(copyPath)
                 continue
             }
-            encrypted.append(name)
+            result.encrypted.append(name)
+            if signingKey != nil { result.signed.append(copy) }
             if dryRun { continue }
             let partial = (outbox as NSString).appendingPathComponent(".\(copy).partial")
             unlink(partial)
+            // The old copy's signature goes first: it never stands beside bytes it was not made over.
+            unlink(copyPath + ArchiveSignature.suffix)
             PartialFiles.shared.register(partial)
             defer { PartialFiles.shared.unregister(partial) }
             try ArchiveFile.encrypt(file.path, to: partial, recipients: recipients)
@@ -70,18 +104,23 @@ enum OffsiteOutbox {
                 unlink(partial)
                 throw SnapError(.ioFailure, "cannot publish \(copyPath): \(String(cString: strerror(errno)))")
             }
-            try BackupJob.writeSidecar(for: copyPath, digest: try BackupJob.sha256(ofFile: copyPath))
+            // One pass over the copy for its sidecar and its signature.
+            let digests = try ArchiveSignature.digests(ofFile: copyPath, sha512: signingKey != nil)
+            try BackupJob.writeSidecar(for: copyPath, digest: BackupJob.hex(digests.sha256))
+            if let signingKey { _ = try ArchiveSignature.sign(copyPath, digests: digests, key: signingKey) }
             index.sources[name] = fingerprint
             try save(index, to: indexPath)  // after each one: an interrupted sync keeps what it did
         }
-        guard !dryRun else { return (outbox, encrypted) }
+        guard !dryRun else { return result }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? [] where !keep.contains(entry) && (!entry.hasPrefix(".") || entry.hasSuffix(".partial")) {
             unlink((outbox as NSString).appendingPathComponent(entry))
         }
         index.sources = sources
+        // Set only now: an interrupted run leaves the old signer, so the next one signs again.
+        if let signer { index.signer = signer }
         try save(index, to: indexPath)
         BackupJob.fsyncDirectory(outbox)
-        return (outbox, encrypted)
+        return result
     }
 
     /// The plain archive as it was encrypted: its sidecar's SHA-256, else its size and mtime.
@@ -96,17 +135,19 @@ enum OffsiteOutbox {
     }
 
     /// `path` as `outbox/name`: a hard link (same file system), else a copy; kept if it is that file already.
-    private static func mirror(_ path: String, into outbox: String, name: String) throws {
+    /// - Returns: whether `outbox/name` was (re)made.
+    private static func mirror(_ path: String, into outbox: String, name: String) throws -> Bool {
         let target = (outbox as NSString).appendingPathComponent(name)
         var a = stat(), b = stat()
-        if stat(path, &a) == 0, stat(target, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino { return }
+        if stat(path, &a) == 0, stat(target, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino { return false }
         unlink(target)
-        if link(path, target) == 0 { return }
+        if link(path, target) == 0 { return true }
         do {
             try FileManager.default.copyItem(atPath: path, toPath: target)
         } catch {
             throw SnapError(.ioFailure, "cannot copy \(path) into \(outbox): \(error.localizedDescription)", underlying: error)
         }
+        return true
     }
 
     private static func save(_ index: Index, to path: String) throws {

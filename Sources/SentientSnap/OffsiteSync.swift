@@ -9,10 +9,14 @@ public enum OffsiteTarget: Sendable, Equatable {
     case ssh(String)
     /// `rsync://host[:port]/module[/path]` or `host::module`.
     case daemon(String)
+    /// `s3://BUCKET/PREFIX` in an S3-compatible object store (our own client, no rsync).
+    case s3(String)
 
-    /// rsync's own rule: `rsync://` or `::` is a daemon; a colon before the first slash is SSH.
+    /// `s3://` is an object store; then rsync's own rule: `rsync://` or `::` is a daemon; a colon before the first slash is SSH.
     public init(_ text: String) {
-        if text.hasPrefix("rsync://") || text.contains("::") {
+        if text.lowercased().hasPrefix("s3://") {
+            self = .s3(text)
+        } else if text.hasPrefix("rsync://") || text.contains("::") {
             self = .daemon(text)
         } else if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") {
             self = .ssh(text)
@@ -26,12 +30,13 @@ public enum OffsiteTarget: Sendable, Equatable {
         case .local: return "local"
         case .ssh: return "ssh"
         case .daemon: return "rsync-daemon"
+        case .s3: return "s3"
         }
     }
 
     var text: String {
         switch self {
-        case .local(let s), .ssh(let s), .daemon(let s): return s
+        case .local(let s), .ssh(let s), .daemon(let s), .s3(let s): return s
         }
     }
 }
@@ -63,6 +68,14 @@ public struct OffsiteSyncRequest: Sendable {
     /// Copy age-encrypted `.tar.gz.age` copies instead of the plain archives (`--encrypt-to`;
     /// see `OffsiteOutbox`). Local archives stay plain.
     public var encryptTo: [AgeRecipient] = []
+    /// Signs each encrypted copy into `<copy>.sig` (`--sign-key`, `SENTIENT_SIGN_KEY`); needs
+    /// `encryptTo` (plain archives travel with the `.sig` their backup wrote).
+    public var signKey: KeyFile?
+    /// For an `s3://` target: `--endpoint`, `--region`, `--part-size` (MiB); nil reads the
+    /// environment (see `S3Settings.resolve`).
+    public var s3Endpoint: String?
+    public var s3Region: String?
+    public var s3PartSizeMiB: Int?
 
     public init(source: String, target: OffsiteTarget) {
         self.source = source
@@ -85,6 +98,8 @@ public struct OffsiteSyncResult: Codable, Sendable {
     public var duration_seconds: Double
     /// With --encrypt-to: plain archives encrypted for this sync (in a dry run: that would be).
     public var encrypted: [String]? = nil
+    /// With --encrypt-to: encrypted copies signed for this sync (in a dry run: that would be).
+    public var signed: [String]? = nil
 }
 
 /// Copies a backup directory to another place with rsync, run as a child process with an argv
@@ -109,7 +124,7 @@ public enum OffsiteSync {
             args += ["-e", ssh.map(shellQuote).joined(separator: " ")]
         case .daemon:
             args.append("--contimeout=10")
-        case .local:
+        case .local, .s3:
             break
         }
         // Filters, first match wins: never hidden files (.partial, .tmp); excludes, each with
@@ -141,19 +156,25 @@ public enum OffsiteSync {
     ///   `.failure` (rsync missing or other rsync errors).
     public static func run(_ request: OffsiteSyncRequest) throws -> OffsiteSyncResult {
         let started = Date()
+        if let key = request.signKey, request.encryptTo.isEmpty {
+            throw SnapError(.usage, "--sign-key (\(key.origin)) signs the encrypted offsite copies and needs --encrypt-to: plain archives travel with the .sig their backup wrote (backup --sign-key); nothing was copied")
+        }
         guard !request.encryptTo.isEmpty else { return try sync(request, started: started) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
         }
-        let (outbox, encrypted) = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, dryRun: request.dryRun)
+        let signingKey = try request.signKey.map(ArchiveSignature.loadSigningKey)
+        let prepared = try OffsiteOutbox.prepare(source: request.source, recipients: request.encryptTo, signingKey: signingKey, dryRun: request.dryRun)
         var inner = request
         inner.encryptTo = []
+        inner.signKey = nil
         // A dry run before the first encrypted sync has no outbox yet: rsync lists what is there.
-        if !request.dryRun || FileManager.default.fileExists(atPath: outbox) { inner.source = outbox }
+        if !request.dryRun || FileManager.default.fileExists(atPath: prepared.outbox) { inner.source = prepared.outbox }
         var result = try sync(inner, started: started)
         result.source = request.source
-        result.encrypted = encrypted
+        result.encrypted = prepared.encrypted
+        result.signed = signingKey == nil ? nil : prepared.signed
         return result
     }
 
@@ -161,6 +182,9 @@ public enum OffsiteSync {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SnapError(.inputNotFound, "the source directory \(request.source) does not exist")
+        }
+        if case .s3(let text) = request.target, let location = try S3Location.parse(text) {
+            return try OffsiteS3Sync.run(request, location: location, started: started)
         }
         if let key = request.sshKey, !FileManager.default.isReadableFile(atPath: key) {
             throw SnapError(.inputNotFound, "the SSH key \(key) does not exist or is not readable (from --ssh-key or SENTIENT_OFFSITE_SSH_KEY)")
@@ -249,6 +273,11 @@ public enum OffsiteSync {
                 if !item.hasSuffix("+++++++") { targetArchives += 1 }
             }
         }
+        return massDeleteRefusal(sourceArchives: sourceArchives, targetArchives: targetArchives, doomed: doomed, request: request)
+    }
+
+    /// The refusal for counts of backup archives on the source, on the target, and to be deleted.
+    static func massDeleteRefusal(sourceArchives: Int, targetArchives: Int, doomed: Int, request: OffsiteSyncRequest) -> SnapError? {
         let target = request.target.text
         if sourceArchives == 0 {
             return SnapError(.usage, "refusing --delete: the source \(request.source) holds no backup archive, so all \(targetArchives) archive(s) on \(target) would be deleted (is the share mounted, the path right?); nothing was copied or deleted. Pass --allow-mass-delete if you mean to empty the target.")

@@ -105,6 +105,11 @@ public struct ProgressModel: Sendable {
         steps.indices.first { steps[$0].phase == phase && (name.isEmpty || steps[$0].name == name) }
     }
 
+    /// Whether step `index` is still ahead and nothing was done in it.
+    func untouched(_ index: Int) -> Bool {
+        index >= current && index < steps.count && done[index] == 0 && !finished[index]
+    }
+
     /// Moves to step `index`, finishing every step before it (skipped phases count as done).
     /// An index behind the current step is ignored: progress does not go back.
     public mutating func begin(_ index: Int) {

@@ -73,7 +73,10 @@ extension ProgressModel {
         case .verifying(let bytes):
             update(done: Double(bytes))
         case .phase(.load(let tables)):
-            replan(from: "schema", with: ProgressPlans.restoreLoad(tables))
+            // The one-pass restore checks the archive while it loads: no verify step of its own,
+            // and its share goes to the steps that remain instead of showing as a jump.
+            let verifiedInPass = index(phase: "verify").map(untouched) ?? false
+            replan(from: verifiedInPass ? "verify" : "schema", with: ProgressPlans.restoreLoad(tables))
             index(phase: "schema").map { begin($0) }
         case .phase(.swap):
             index(phase: "swap").map { begin($0) }

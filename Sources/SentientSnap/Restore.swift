@@ -53,11 +53,12 @@ public final class RestoreJob {
         let room = settings.room
         settings.warnings.forEach(warn)
 
-        // 1. Verify the whole archive before touching anything.
-        events(.step("verifying \(request.archive)"))
-        let signatures = try request.trustedKeys.map { SignaturePolicy.require(try TrustedKeys.load($0)) } ?? .checkIfPresent
-        events(.phase(.verify(archiveBytes: Self.fileSize(request.archive))))
-        let inspection = try ArchiveInspector.inspect(request.archive, signatures: signatures, keys: request.keys) { [events] in events(.verifying(bytesRead: $0)) }
+        // 1. The archive: read whole and verified before anything else (--verify-first), or
+        // only its head now and the rest in one pass with the staging load, every check done
+        // before the swap (SinglePassRestore.swift).
+        let opening = try openArchive()
+        var inspection = opening.inspection
+        var onePass = opening.onePass
         inspection.notes.forEach { warn($0) }
         if let archived = inspection.manifest?.room_name, archived != room {
             warn("the archive belongs to room '\(archived)', not '\(room)'")
@@ -69,15 +70,25 @@ public final class RestoreJob {
             warn("the archive holds no config files; the config directory is left as it is")
         }
 
-        // The archive's MQTT state, read now so a damaged one is refused before anything changes.
-        let retained = try readRetained(inspection)
+        // The archive's MQTT state, read now so a damaged one is refused before anything changes
+        // (in the one pass: read with the rest, before the swap).
+        var retained = onePass ? nil : try readRetained(inspection)
 
         // 2. PostgreSQL must answer (starting a stopped room container if we control it). On a
         // bare host whose room is to be created, it answers only after step 3b.
         var control = try resolveRoomControl()
+        // Creating the room (the config goes in first) or starting a stopped one: only for an
+        // archive verified whole, as before the one pass.
+        let verifyWholeNow = {
+            guard onePass else { return }
+            inspection = try self.verifyWhole(trusted: try self.request.trustedKeys.map { try TrustedKeys.load($0) }, digests: opening.digests)
+            retained = try self.readRetained(inspection)
+            onePass = false
+        }
+        if creation != nil { try verifyWholeNow() }
         var maintenance: Connection?
         if restoreDatabase && creation == nil {
-            let connection = try connectMaintenance(control: control)
+            let connection = try connectMaintenance(control: control, beforeStart: verifyWholeNow)
             settings.plaintextWarning(for: connection).map(warn)
             maintenance = connection
         }
@@ -100,7 +111,8 @@ public final class RestoreJob {
         var plan: [String] = []
         let manifest = inspection.manifest
         plan.append("archive: \(request.archive) (room \(manifest?.room_name ?? "?"), taken \(manifest?.timestamp ?? "?"), revision \(manifest?.version ?? "?"))")
-        plan.append("signature: " + (inspection.signature?.summary ?? "none (the archive has no .sig)"))
+        plan.append("signature: " + (inspection.signature?.summary
+            ?? (onePass && opening.signatureInPass ? "present; checked as the archive is read, before the swap (not against trusted keys: no --trusted-keys)" : "none (the archive has no .sig)")))
         if let creation { plan.append(creation.planLine) }
         if restoreDatabase && request.inPlace {
             if creation == nil { try requireLiveForInPlace(facts) }
@@ -125,8 +137,10 @@ public final class RestoreJob {
             plan.append("config: left as it is")
         }
         plan.append("room: \(control == .none ? "not restarted (room control: none)" : "restarted via \(control.rawValue)")")
-        if let retained {
-            plan.append("mqtt: make the broker at \(settings.mqttOptions.broker) hold the archive's \(retained.messages.count) retained messages"
+        let retainedCount = retained?.messages.count
+            ?? (onePass && request.restoreMQTT && manifest?.contents.mqtt == true ? manifest?.mqtt?.messages ?? 0 : nil)
+        if let retainedCount {
+            plan.append("mqtt: make the broker at \(settings.mqttOptions.broker) hold the archive's \(retainedCount) retained messages"
                 + (request.mqttKeepExtra ? " (other retained topics are kept)" : " (other retained topics are cleared)"))
         } else {
             plan.append("mqtt: left as it is" + (request.restoreMQTT ? " (the archive holds no MQTT state)" : ""))
@@ -150,7 +164,9 @@ public final class RestoreJob {
         defer { configSwap?.discard() }
         if restoreConfig {
             events(.step("extracting the config into \(ConfigSwap.tempPath(configDir: configDir, stamp: stamp))"))
-            configSwap = try ConfigSwap.prepare(archive: request.archive, inspection: inspection, configDir: configDir, stamp: stamp)
+            configSwap = onePass
+                ? try ConfigSwap.begin(configDir: configDir, stamp: stamp)
+                : try ConfigSwap.prepare(archive: request.archive, inspection: inspection, configDir: configDir, stamp: stamp)
         }
 
         // 3b. A bare host: the config first (the new container mounts it), then the room, then
@@ -198,7 +214,13 @@ public final class RestoreJob {
             tables = loaded.rows
         } else if restoreDatabase, let maintenance {
             events(.step("restoring into staging database \(staging)"))
-            loaded = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging, inspection: inspection)
+            loaded = try restoreStaging(maintenance, live: live, liveExists: liveExists, staging: staging) { target in
+                guard onePass else { return try loadVerified(target, inspection: inspection) }
+                let read = try readAndLoad(opening, target: target, config: configSwap)
+                inspection = read.inspection
+                retained = read.retained
+                return read.stats
+            }
             tables = loaded.rows
         }
 

@@ -16,6 +16,10 @@ public struct RestoreRequest: Sendable {
     /// CREATEDB). Not atomic: see `InPlaceRestore`. Default false.
     public var inPlace = false
     public var dryRun = false
+    /// Read and check the whole archive before the plan, then load it (`--verify-first`);
+    /// default: the archive is checked as it is loaded into staging, in one read, and the swap
+    /// waits for every check (see SinglePassRestore.swift).
+    public var verifyFirst = false
     public var jobs = 2
     /// Leave owners / grants out, or create missing roles NOLOGIN (roles are not in archives).
     public var noOwner = false

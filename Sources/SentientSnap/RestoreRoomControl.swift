@@ -46,7 +46,9 @@ extension RestoreJob {
     /// - Throws: `SnapError(.unreachable)` with the runbook when `auto` found Docker but no
     ///   container; `SnapError(.unreachable)` when PostgreSQL does not come up after a start;
     ///   else the `PGError` of the connection.
-    func connectMaintenance(control: RoomControlMode) throws -> Connection {
+    /// `beforeStart` runs before a stopped container is started (the one pass verifies the whole
+    /// archive there, so a damaged archive leaves a stopped room stopped, as before).
+    func connectMaintenance(control: RoomControlMode, beforeStart: () throws -> Void = {}) throws -> Connection {
         let settings = request.settings
         do {
             return try Connection(settings.maintenanceConnection)
@@ -61,6 +63,7 @@ extension RestoreJob {
                 throw SnapError(.unreachable, Self.runbook(settings) + "\nNothing was changed.")
             }
             if !state.running {
+                try beforeStart()
                 events(.step("starting the stopped container \(settings.container)"))
                 try docker.start(settings.container)
             }

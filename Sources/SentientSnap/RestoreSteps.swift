@@ -46,7 +46,8 @@ extension RestoreJob {
     /// Creates the staging database, restores the dump into it, checks row counts. On any
     /// failure the staging database is dropped and nothing else has changed.
     func restoreStaging(
-        _ maintenance: Connection, live: String, liveExists: Bool, staging: String, inspection: ArchiveInspection
+        _ maintenance: Connection, live: String, liveExists: Bool, staging: String,
+        load: (ConnectionSettings) throws -> RestoreStats
     ) throws -> RestoreStats {
         var create = "CREATE DATABASE \(quoteIdentifier(staging)) TEMPLATE template0"
         if liveExists {
@@ -75,14 +76,7 @@ extension RestoreJob {
         }
         defer { PartialFiles.shared.unregisterAction("staging") }
         do {
-            let options = request.engineOptions
-            let stats = try ArchiveDatabase.load(
-                archive: request.archive, inspection: inspection, target: request.settings.connection.with(database: staging),
-                options: options) { [events] progress in events(.progress(progress)) }
-            if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
-                throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the staging restore, the archive says \(wrong.expected)")
-            }
-            return stats
+            return try load(request.settings.connection.with(database: staging))
         } catch {
             // SIGINT/SIGTERM: the handler drops the staging database (which is what made the load
             // fail) and reports it; the process exits with the signal's status.
@@ -94,6 +88,18 @@ extension RestoreJob {
             }
             throw Self.nothingChanged(error)
         }
+    }
+
+    /// The staging load of an archive verified before (`--verify-first` and the other cases
+    /// `openArchive` reads whole first), with the row counts checked against the manifest.
+    func loadVerified(_ target: ConnectionSettings, inspection: ArchiveInspection) throws -> RestoreStats {
+        let stats = try ArchiveDatabase.load(
+            archive: request.archive, inspection: inspection, target: target,
+            options: request.engineOptions) { [events] progress in events(.progress(progress)) }
+        if let wrong = ArchiveDatabase.rowMismatches(stats.rows, inspection: inspection).first {
+            throw SnapError(.failure, "table \(wrong.table) has \(wrong.restored ?? 0) rows after the staging restore, the archive says \(wrong.expected)")
+        }
+        return stats
     }
 
     /// Drops the staging database; when the maintenance connection was lost (the server

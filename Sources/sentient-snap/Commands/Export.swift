@@ -27,7 +27,7 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity).")
+    @Argument(help: "The archive (.tar.gz, .tar.gz.age with --identity, or s3://BUCKET/PREFIX/ARCHIVE, downloaded first).")
     var archive: String
 
     @Option(help: "Write the custom-format dump (for pg_restore) to FILE.")
@@ -38,6 +38,8 @@ struct Export: ParsableCommand {
 
     @Flag(name: .customLong("no-owner"), help: "Leave ALTER ... OWNER TO out of the SQL script (objects belong to whoever runs it).")
     var noOwner = false
+
+    @OptionGroup var s3: S3ArchiveOptions
 
     @Flag(help: "Print one JSON object describing what was written.")
     var json = false
@@ -55,8 +57,10 @@ struct Export: ParsableCommand {
         try runReportingErrors {
             var results: [ExportResult] = []
             let keys = try identity.keys()
-            if let dump { results.append(try DumpExport.export(archive: archive, to: dump, format: .dump, keys: keys)) }
-            if let sql { results.append(try DumpExport.export(archive: archive, to: sql, format: .sql, noOwner: noOwner, keys: keys)) }
+            try s3.withLocalArchive(archive) { archive in
+                if let dump { results.append(try DumpExport.export(archive: archive, to: dump, format: .dump, keys: keys)) }
+                if let sql { results.append(try DumpExport.export(archive: archive, to: sql, format: .sql, noOwner: noOwner, keys: keys)) }
+            }
             if json {
                 print(try jsonString(results))
             } else {

@@ -5,14 +5,15 @@ import SentientSnap
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the backups in a directory, newest first.",
-        usage: "sentient-snap list <directory> [--room <room>] [--json] [<options>]",
+        usage: "sentient-snap list [<options>] <directory>",
         discussion: """
             Shows room, timestamp, size, room revision, rows, age and whether the .sha256 sidecar \
             is there. Only the head of each archive is read (its manifest.json, the first entry), \
             so listing is fast whatever the archives' size; run verify or status to check them. \
             Archives made by the old backup scripts are listed too, marked "legacy". \
             Encrypted archives (.tar.gz.age) are read with --identity; without it they are \
-            listed from their names, marked "encrypted".
+            listed from their names, marked "encrypted". For \
+            s3://BUCKET/PREFIX the heads are read with ranged GETs.
 
             EXAMPLES:
               sentient-snap list /var/backups/sentient
@@ -22,7 +23,7 @@ struct List: ParsableCommand {
             """
     )
 
-    @Argument(help: "Directory holding the backups.")
+    @Argument(help: "Directory holding the backups, or s3://BUCKET/PREFIX.")
     var directory: String
 
     @Option(help: "List only this room's backups (default: every room).")
@@ -32,6 +33,7 @@ struct List: ParsableCommand {
     var json = false
 
     @OptionGroup var identity: IdentityOptions
+    @OptionGroup var s3: S3Options
 
     func validate() throws {
         try room?.validate()
@@ -39,7 +41,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let listings = try BackupCatalog.list(directory, room: room?.name, keys: try identity.keys())
+            let keys = try identity.keys()
+            let listings = try S3Location.parse(directory).map { try S3Remote.list($0, settings: try s3.settings(), room: room?.name, keys: keys) }
+                ?? BackupCatalog.list(directory, room: room?.name, keys: keys)
             if json {
                 print(try jsonString(listings))
                 return

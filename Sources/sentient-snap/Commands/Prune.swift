@@ -29,7 +29,7 @@ struct Prune: ParsableCommand {
             """
     )
 
-    @Argument(help: "Directory holding the backups.")
+    @Argument(help: "Directory holding the backups, or s3://BUCKET/PREFIX.")
     var directory: String
 
     @Option(help: "Prune only this room's backups (default: every room found).")
@@ -52,6 +52,8 @@ struct Prune: ParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Show what would be deleted and why each kept backup stays; delete nothing.")
     var dryRun = false
+
+    @OptionGroup var s3: S3Options
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var metrics: MetricsOptions
@@ -87,7 +89,8 @@ struct Prune: ParsableCommand {
         try runReportingErrors {
             var request = PruneRequest(directory: directory, room: room?.name, policy: policy)
             request.dryRun = dryRun
-            let result = try Pruner.run(request)
+            let result = try S3Location.parse(directory).map { try S3Remote.prune(request, location: $0, settings: try s3.settings()) }
+                ?? Pruner.run(request)
             MetricsContext.shared.values = result.metricValues
             if !output.quiet {
                 for room in result.rooms {

@@ -37,10 +37,11 @@ struct Restore: ParsableCommand {
     @Argument(help: "Room name (letters, digits, '_' and '-').")
     var room: RoomName
 
-    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to restore.")
+    @Argument(help: "The archive (.tar.gz, .tar.gz.age with --identity, or s3://BUCKET/PREFIX/ARCHIVE, downloaded first) to restore.")
     var archive: String
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var s3: S3ArchiveOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var identity: IdentityOptions
     @OptionGroup var progressOptions: ProgressOptions
@@ -86,6 +87,9 @@ struct Restore: ParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Show the plan and change nothing.")
     var dryRun = false
+
+    @Flag(name: .customLong("verify-first"), help: "Read and verify the whole archive before the plan, then read it again to restore it (default: one read, verified as it is restored into staging; the swap waits for every check).")
+    var verifyFirst = false
 
     @Option(help: "Parallel connections: each table's rows are loaded over them, then indexes and constraints are built on them; 1 loads every table in one stream.")
     var jobs: Int = 2
@@ -134,7 +138,9 @@ struct Restore: ParsableCommand {
             flags.maintenanceDatabase = maintenanceDB
             flags.container = container
             let settings = try RoomSettings.resolve(room: room.name, flags: flags)
-            var request = RestoreRequest(settings: settings, archive: archive)
+            let fetched = try s3.fetch(archive)
+            defer { fetched?.remove() }
+            var request = RestoreRequest(settings: settings, archive: fetched?.path ?? archive)
             request.keys = try identity.keys(settings: settings)
             request.roomControl = roomControl
             request.readyTimeout = readyTimeout
@@ -143,6 +149,7 @@ struct Restore: ParsableCommand {
             request.restoreDatabase = !noDB
             request.inPlace = inPlace
             request.dryRun = dryRun
+            request.verifyFirst = verifyFirst
             request.jobs = jobs
             request.noOwner = noOwner
             request.noACL = noACL
@@ -158,7 +165,7 @@ struct Restore: ParsableCommand {
             let quiet = output.quiet || output.json || progressOptions.mode == .json
             let progress = progressOptions.reporter(output)
             defer { progress.clear() }
-            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(archive)))
+            progress.plan(ProgressPlans.restore(archiveBytes: Self.fileSize(request.archive)))
             let job = RestoreJob(request, events: { event in
                 switch event {
                 case .warning(let message):
@@ -180,7 +187,13 @@ struct Restore: ParsableCommand {
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                 return answer == "y" || answer == "yes"
             })
-            let result = try job.run()
+            var result: RestoreResult
+            do {
+                result = try job.run()
+            } catch {
+                throw fetched?.rename(error) ?? error
+            }
+            if fetched != nil { result.archive = archive }
             MetricsContext.shared.values = result.metricValues
             if result.dry_run { progress.clear() } else { progress.finish() }
             if output.json {

@@ -11,7 +11,9 @@ struct Status: ParsableCommand {
             when a room's newest backup is older than --max-age, damaged, or missing, or when an \
             archive is dated more than a day in the future (written while the clock was wrong; \
             never taken as the newest): a check for monitoring (Nagios, a systemd timer with \
-            OnFailure=, cron mail).
+            OnFailure=, cron mail). For s3://BUCKET/PREFIX only each newest archive's head \
+            (ranged GETs) and its sidecar's presence are checked, without downloading it \
+            ("not verified"; verify s3://... is the full check).
 
             EXAMPLES:
               sentient-snap status /var/backups/sentient
@@ -24,7 +26,7 @@ struct Status: ParsableCommand {
             """
     )
 
-    @Argument(help: "Directory holding the backups.")
+    @Argument(help: "Directory holding the backups, or s3://BUCKET/PREFIX (heads and sidecars only: not verified).")
     var directory: String
 
     @Option(help: "Check only this room; it is an error if it has no backup (default: every room found).")
@@ -35,6 +37,8 @@ struct Status: ParsableCommand {
 
     @Flag(name: .customLong("check-db"), help: "Also check each room's database on its PostgreSQL: that it exists and accepts connections (a restore that died half-way can leave it renamed or with ALLOW_CONNECTIONS false).")
     var checkDB = false
+
+    @OptionGroup var s3: S3Options
 
     @OptionGroup(title: "With --check-db") var connection: ConnectionOptions
 
@@ -56,9 +60,11 @@ struct Status: ParsableCommand {
         try runReportingErrors {
             let flags = connection.flags
             let database: ((String) -> [String])? = checkDB ? { room in BackupStatus.databaseProblems(room: room, flags: flags) } : nil
-            let statuses = try BackupStatus.check(
-                directory, rooms: room.map { [$0.name] } ?? [], maxAge: try DurationText.seconds(maxAge), database: database,
-                keys: try identity.keys())
+            let rooms = room.map { [$0.name] } ?? []
+            let keys = try identity.keys()
+            let statuses = try S3Location.parse(directory).map {
+                try S3Remote.status($0, settings: try s3.settings(), rooms: rooms, maxAge: try DurationText.seconds(maxAge), database: database, keys: keys)
+            } ?? BackupStatus.check(directory, rooms: rooms, maxAge: try DurationText.seconds(maxAge), database: database, keys: keys)
             if json {
                 print(try jsonString(statuses))
             } else if prometheus {

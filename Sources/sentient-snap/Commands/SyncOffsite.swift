@@ -5,13 +5,15 @@ import SentientSnap
 struct SyncOffsite: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-offsite",
-        abstract: "Copy a backup directory offsite with rsync: archives with their sidecars, never partial files.",
+        abstract: "Copy a backup directory offsite with rsync or to S3: archives with their sidecars, never partial files.",
         discussion: """
             Runs rsync (a child process, no shell) from <source_dir>/ to the target: a local path \
             or NFS mount, [user@]host:/path over SSH (BatchMode, so a missing key fails instead of \
             asking), or rsync://host[:port]/module. Hidden files (.partial, .tmp) never travel; \
             a file picked by --include always travels with its .sha256 sidecar and its .sig \
-            signature. On a local target \
+            signature. With --encrypt-to the offsite copies are .tar.gz.age files with their own \
+            sidecars (a plain archive's .sig stays home: it is over the plain bytes); --sign-key \
+            signs each copy into <copy>.sig once. On a local target \
             every copied archive's SHA-256 is checked against its sidecar afterwards. \
             Defaults come from the environment: SENTIENT_OFFSITE_TARGET, SENTIENT_OFFSITE_SSH_KEY, \
             SENTIENT_OFFSITE_BWLIMIT. With --delete, files the source no longer has are removed \
@@ -19,6 +21,13 @@ struct SyncOffsite: ParsableCommand {
             the backup archives: --delete is refused (exit 64, nothing copied or deleted) when the \
             source holds none (a share not mounted, a wrong path) or when more than half of the \
             target's archives would go, unless --allow-mass-delete. --dry-run is never refused.
+
+            An s3://BUCKET/PREFIX target is written with our own S3 client (no rsync): each \
+            file the store does not already hold with the same size and checksum is uploaded \
+            (above --part-size as a multipart upload, invisible until complete), then checked \
+            with a HEAD (size and SHA-256). Credentials: AWS_ACCESS_KEY_ID and \
+            AWS_SECRET_ACCESS_KEY (environment or offsite.env), else AWS_PROFILE in \
+            ~/.aws/credentials.
 
             EXAMPLES:
               sentient-snap sync-offsite /var/backups/sentient /mnt/nas/sentient
@@ -28,6 +37,8 @@ struct SyncOffsite: ParsableCommand {
                   --include 'sentient-pharaohs-*' --dry-run
               SENTIENT_OFFSITE_TARGET=backup@vault:/srv/sentient \\
                   sentient-snap sync-offsite /var/backups/sentient --delete
+              sentient-snap sync-offsite /var/backups/sentient s3://venue/sentient \\
+                  --endpoint http://minio.lan:9000
 
             \(exitStatusHelp)
             """
@@ -72,6 +83,14 @@ struct SyncOffsite: ParsableCommand {
     @Option(name: .customLong("recipients-file"), help: "Encrypt the offsite copies to the age recipients in this file.")
     var recipientsFile: String?
 
+    @Option(name: .customLong("sign-key"), help: ArgumentHelp("With --encrypt-to: sign each encrypted copy into <copy>.sig with this unencrypted OpenSSH Ed25519 key, once (default: SENTIENT_SIGN_KEY).", valueName: "file"))
+    var signKey: String?
+
+    @OptionGroup var s3: S3Options
+
+    @Option(name: .customLong("part-size"), help: ArgumentHelp("For s3:// targets: multipart part size in MiB, 5-5120; larger files go in parts (default: SENTIENT_OFFSITE_PART_SIZE, else 16).", valueName: "mib"))
+    var partSize: Int?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var metrics: MetricsOptions
@@ -111,6 +130,15 @@ struct SyncOffsite: ParsableCommand {
                 request.excludes = exclude
                 let recipients = encryptTo.isEmpty && recipientsFile == nil ? env["SENTIENT_OFFSITE_ENCRYPT_TO"].map { [$0] } ?? [] : encryptTo
                 request.encryptTo = try ArchiveRecipients.resolve(recipients, file: recipientsFile)
+                // SENTIENT_SIGN_KEY also names the backups' key: it signs offsite copies only when they are encrypted.
+                request.signKey = KeyFile.resolve(flag: signKey, flagName: "--sign-key", setting: request.encryptTo.isEmpty ? nil : env["SENTIENT_SIGN_KEY"],
+                                                  key: "SENTIENT_SIGN_KEY", settings: nil)
+                if let warning = request.signKey.flatMap(ArchiveSignature.permissionWarning) {
+                    FileHandle.standardError.write(Data("sentient-snap: warning: \(warning)\n".utf8))
+                }
+                request.s3Endpoint = s3.endpoint
+                request.s3Region = s3.region
+                request.s3PartSizeMiB = partSize
                 HookContext.shared.archive = nil
                 let result = try OffsiteSync.run(request)
                 MetricsContext.shared.values = result.metricValues
@@ -121,6 +149,7 @@ struct SyncOffsite: ParsableCommand {
                     var lines: [String] = []
                     let copyVerb = dryRun ? "would copy" : "copied"
                     for name in result.encrypted ?? [] { lines.append("  \(dryRun ? "would encrypt" : "encrypted") \(name)") }
+                    for name in result.signed ?? [] { lines.append("  \(dryRun ? "would sign" : "signed") \(name)") }
                     for name in result.transferred { lines.append("  \(copyVerb) \(name)") }
                     for name in result.deleted { lines.append("  \(dryRun ? "would delete" : "deleted") \(name)") }
                     lines.append("\(dryRun ? "Dry run: " : "")\(copyVerb) \(result.transferred.count) file(s), \(dryRun ? "would delete" : "deleted") \(result.deleted.count) on \(result.target)"

@@ -13,7 +13,9 @@ struct Verify: ParsableCommand {
             SENTIENT_TRUSTED_KEYS) the signature is required, by a key that allowed_signers file \
             lists for namespace sentient-snap. Exit 0 only when all hold. \
             With --restore-test it also restores the database into a throwaway database on the \
-            given server (flags as for restore), compares row counts and drops it again.
+            given server (flags as for restore), compares row counts and drops it again. An \
+            s3://BUCKET/PREFIX/ARCHIVE is downloaded first (room checked, into --work-dir), \
+            checked against its sidecar on the store, then checked as a local file and removed.
 
             EXAMPLES:
               sentient-snap verify \\
@@ -26,7 +28,7 @@ struct Verify: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive (.tar.gz, or .tar.gz.age with --identity) to check.")
+    @Argument(help: "The archive (.tar.gz, .tar.gz.age with --identity, or s3://BUCKET/PREFIX/ARCHIVE) to check.")
     var archive: String
 
     @OptionGroup var output: OutputOptions
@@ -40,6 +42,7 @@ struct Verify: ParsableCommand {
     var restoreTest = false
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var s3: S3ArchiveOptions
 
     @Option(name: .customLong("maintenance-db"), help: "Database to connect to for CREATE/DROP DATABASE (default: postgres).")
     var maintenanceDB: String?
@@ -62,11 +65,11 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors { try s3.withLocalArchive(archive) { local in
             let progress = progressOptions.reporter(output)
             defer { progress.clear() }
-            progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(archive)))
-            let inspection = try ArchiveInspector.inspect(archive, signatures: try signaturePolicy(), keys: try identity.keys()) { bytes in
+            progress.plan(ProgressPlans.verify(archiveBytes: Restore.fileSize(local)))
+            let inspection = try ArchiveInspector.inspect(local, signatures: try signaturePolicy(), keys: try identity.keys()) { bytes in
                 progress.update { $0.update(done: Double(bytes)); return true }
             }
             progress.finish()
@@ -77,7 +80,7 @@ struct Verify: ParsableCommand {
                 var flags = connection.flags
                 flags.maintenanceDatabase = maintenanceDB
                 let settings = try RoomSettings.resolve(room: (try? RoomSettings.validateRoomName(room)) != nil ? room : "room", flags: flags)
-                restored = try RestoreTest.run(archive: archive, inspection: inspection, settings: settings)
+                restored = try RestoreTest.run(archive: local, inspection: inspection, settings: settings)
             }
             let report = Report(
                 archive: archive, ok: true, room: inspection.manifest?.room_name, legacy: inspection.isLegacy,
@@ -99,7 +102,7 @@ struct Verify: ParsableCommand {
                 if let restored { print("  restored  \(restored.count) tables, \(formatCount(restored.values.reduce(0, +))) rows in a throwaway database: counts match") }
                 for note in report.notes { print("  note      \(note)") }
             }
-        }
+        } }
     }
 
     /// `--trusted-keys`, else SENTIENT_TRUSTED_KEYS as the room's settings give it (the room
