@@ -4,8 +4,8 @@
 #   make test      the whole test suite (swift-testing runs tests in parallel); non-zero on failure
 #   make deps      install the Debian/Ubuntu packages the build and the tests need (root only)
 #   make demo      run scripts/demo.sh
-#   make fuzz      every libFuzzer target for FUZZ_SECONDS each (default 60; scripts/fuzz.sh);
-#                  non-zero on any crash, leak or hang
+#   make fuzz      every libFuzzer target (or FUZZ_TARGETS="a b") for FUZZ_SECONDS each
+#                  (default 60; scripts/fuzz.sh); non-zero on any crash, leak or hang
 #   make bench     benchmark against pg_dump/pg_restore (bench/run.sh; minutes, not part of test)
 #   make deb       dist/sentient-snap_<version>_<arch>.deb: static Swift runtime, man pages,
 #                  completions, systemd units (packaging/deb/build-deb.sh; needs dpkg-dev)
@@ -90,8 +90,9 @@ bench:
 
 # libFuzzer + AddressSanitizer, built apart in .build-fuzz/ (README "Development").
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT="$(SWIFT)" scripts/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT="$(SWIFT)" scripts/fuzz.sh $(FUZZ_TARGETS)
 
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin"

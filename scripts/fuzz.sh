@@ -6,7 +6,7 @@
 # (-rss_limit_mb=2048).
 #
 #   scripts/fuzz.sh                 build, then run every target
-#   scripts/fuzz.sh tar-gz mqtt     build, then run those targets only
+#   scripts/fuzz.sh tar-gz mqtt     build, then run those targets only (make fuzz FUZZ_TARGETS="tar-gz mqtt")
 #   FUZZ_SECONDS=600 scripts/fuzz.sh verify
 #
 # Build: SENTIENT_FUZZ=1 makes Package.swift add the executable `sentient-fuzz` (Fuzz/Sources),

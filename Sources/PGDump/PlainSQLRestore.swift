@@ -152,7 +152,8 @@ final class LineReader {
 /// literals, "..." identifiers, $tag$...$tag$ bodies, -- and /* */ comments.
 final class StatementSplitter {
     private enum State: Equatable {
-        case normal, single(escapes: Bool), double, dollar(String), lineComment, blockComment(depth: Int)
+        /// A dollar quote's tag is kept as the input's bytes (it may hold bytes that are not UTF-8).
+        case normal, single(escapes: Bool), double, dollar([UInt8]), lineComment, blockComment(depth: Int)
     }
     private var state = State.normal
     private var current: [UInt8] = []
@@ -207,8 +208,8 @@ final class StatementSplitter {
                     continue
                 } else if c == UInt8(ascii: "$"), let tag = Self.dollarTag(line, at: i), !Self.isIdentifierChar(current.last) {
                     state = .dollar(tag)
-                    current.append(contentsOf: Array(tag.utf8))
-                    i += tag.utf8.count
+                    current.append(contentsOf: tag)
+                    i += tag.count
                     continue
                 } else if c == UInt8(ascii: ";") && depth == 0 {
                     current.append(c)
@@ -238,8 +239,8 @@ final class StatementSplitter {
                 if c == UInt8(ascii: "\"") { state = .normal }
             case .dollar(let tag):
                 if c == UInt8(ascii: "$"), Self.matches(line, at: i, tag) {
-                    current.append(contentsOf: Array(tag.utf8))
-                    i += tag.utf8.count
+                    current.append(contentsOf: tag)
+                    i += tag.count
                     state = .normal
                     continue
                 }
@@ -279,8 +280,9 @@ final class StatementSplitter {
         return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80
     }
 
-    /// `$tag$` starting at `i`, if there is one.
-    private static func dollarTag(_ line: [UInt8], at i: Int) -> String? {
+    /// `$tag$` starting at `i`, if there is one: the bytes as they are, since a String would
+    /// turn bytes that are not UTF-8 into U+FFFD and then skip and match the wrong bytes.
+    private static func dollarTag(_ line: [UInt8], at i: Int) -> [UInt8]? {
         var j = i + 1
         while j < line.count, line[j] != UInt8(ascii: "$") {
             let c = line[j]
@@ -289,12 +291,11 @@ final class StatementSplitter {
             j += 1
         }
         guard j < line.count else { return nil }
-        return String(decoding: line[i...j], as: UTF8.self)
+        return Array(line[i...j])
     }
 
-    private static func matches(_ line: [UInt8], at i: Int, _ tag: String) -> Bool {
-        let bytes = Array(tag.utf8)
-        guard i + bytes.count <= line.count else { return false }
-        return Array(line[i..<(i + bytes.count)]) == bytes
+    private static func matches(_ line: [UInt8], at i: Int, _ tag: [UInt8]) -> Bool {
+        guard i + tag.count <= line.count else { return false }
+        return line[i..<(i + tag.count)].elementsEqual(tag)
     }
 }
