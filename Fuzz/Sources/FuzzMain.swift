@@ -18,7 +18,7 @@ struct FuzzTarget: Sendable {
 /// its name in this list (seeds in Fuzz/corpus/<name>/ and Fuzz/dict/<name>.dict are optional).
 let allTargets: [FuzzTarget] = [
     tarGzTarget, verifyTarget, manifestTarget, customDumpTarget, plainSQLTarget, envFileTarget,
-    mqttTarget, httpTarget, retainedJSONTarget, ageTarget, ageKeysTarget, sshsigTarget,
+    mqttTarget, httpTarget, retainedJSONTarget, ageTarget, ageKeysTarget, sshsigTarget, s3XMLTarget,
 ]
 
 nonisolated(unsafe) private var selected: FuzzTarget?

@@ -376,7 +376,20 @@ public final class S3Client: @unchecked Sendable {
         etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 
+    /// An ISO 8601 time as stores write them (`2024-01-01T00:00:00.000Z`). The shape is checked
+    /// first: ICU's parser dies of SIGFPE on a fraction of some 30 digits from a broken store.
     static func parseDate(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < bytes.count && bytes[$0] >= 0x30 && bytes[$0] <= 0x39 } }
+        guard bytes.count >= 20, digits(0..<4), digits(5..<7), digits(8..<10), digits(11..<13), digits(14..<16), digits(17..<19)
+        else { return nil }
+        var end = 19
+        if bytes[end] == UInt8(ascii: ".") {
+            end += 1
+            while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
+            guard end - 20 >= 1, end - 20 <= 9 else { return nil }
+        }
+        guard bytes.count - end == 1 || bytes.count - end == 6 else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return date }
