@@ -18,7 +18,7 @@
 #   1. Fuzz/Sources/Targets/<Name>.swift defines `let <name>Target = FuzzTarget(name: "<name>",
 #      maxLen: ...) { bytes in ... }`: run the parser on `bytes`, ignore thrown errors;
 #   2. add `<name>Target` to `allTargets` in Fuzz/Sources/FuzzMain.swift;
-#   optionally seeds in Fuzz/corpus/<name>/ (small: the whole corpus stays under 1 MB) and
+#   optionally seeds in Fixtures/fuzz-corpus/<name>/ (small: the whole corpus stays under 1 MB) and
 #   libFuzzer tokens in Fuzz/dict/<name>.dict.
 #
 # Each run starts from the committed seeds plus what earlier local runs found
@@ -71,7 +71,7 @@ for target in "${TARGETS[@]}"; do
     log="$BUILD/logs/$target.log"
     mkdir -p "$corpus" "$artifacts"
     seeds=()
-    [ -d "Fuzz/corpus/$target" ] && seeds=("Fuzz/corpus/$target")
+    [ -d "Fixtures/fuzz-corpus/$target" ] && seeds=("Fixtures/fuzz-corpus/$target")
     dict=()
     [ -f "Fuzz/dict/$target.dict" ] && dict=("-dict=Fuzz/dict/$target.dict")
     echo "==> $target: ${SECONDS_PER_TARGET}s (log: $log)"

@@ -6,7 +6,7 @@ import Foundation
 
 /// One fuzz target: a parser of bytes we did not write, run on one input.
 struct FuzzTarget: Sendable {
-    /// What SENTIENT_FUZZ_TARGET names; also Fuzz/corpus/<name>/ and Fuzz/dict/<name>.dict.
+    /// What SENTIENT_FUZZ_TARGET names; also Fixtures/fuzz-corpus/<name>/ and Fuzz/dict/<name>.dict.
     let name: String
     /// libFuzzer's -max_len for it.
     let maxLen: Int
@@ -15,7 +15,7 @@ struct FuzzTarget: Sendable {
 }
 
 /// Every target. Adding one: a file in Fuzz/Sources/Targets/ that defines a `FuzzTarget`, and
-/// its name in this list (seeds in Fuzz/corpus/<name>/ and Fuzz/dict/<name>.dict are optional).
+/// its name in this list (seeds in Fixtures/fuzz-corpus/<name>/ and Fuzz/dict/<name>.dict are optional).
 let allTargets: [FuzzTarget] = [
     tarGzTarget, verifyTarget, manifestTarget, customDumpTarget, plainSQLTarget, envFileTarget,
     mqttTarget, httpTarget, retainedJSONTarget, ageTarget, ageKeysTarget, sshsigTarget, s3XMLTarget,

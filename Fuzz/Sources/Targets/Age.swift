@@ -1,7 +1,7 @@
 @testable import Age
 
 /// The identities the `age` target decrypts with: the age testkit's (Fixtures/age-testkit,
-/// public test keys), which also made the seeds in Fuzz/corpus/age/.
+/// public test keys), which also made the seeds in Fixtures/fuzz-corpus/age/.
 private let ageIdentities: [AgeIdentity] = [
     try! AgeIdentity("AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0"),
     try! AgeIdentity("AGE-SECRET-KEY-143WN7DCXU4G8R5AXQSSYD9AEPYDNT3HXSLWSPK36CDU6E8M59SSSAGZ3KG"),
