@@ -24,11 +24,11 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SWIFT_BUILD_FLAGS ?=
 SWIFT_TEST_FLAGS ?= --parallel
 
-# Build: libpq-dev zlib1g-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
+# Build: libpq-dev zlib1g-dev libisal-dev pkg-config. Tests: the PostgreSQL server and client, GNU time
 # (peak-RSS measurement), bsdtar, pigz and python3 (archive cross-checks), mosquitto,
 # rsync and openssh-server (offsite sync). Packaging (make deb): dpkg-dev, and libcurl4-openssl-dev
 # (--static-swift-stdlib links FoundationNetworking's libcurl with -lcurl; the S3 client uses it).
-APT_PACKAGES = libpq-dev zlib1g-dev pkg-config postgresql postgresql-client libarchive-tools \
+APT_PACKAGES = libpq-dev zlib1g-dev libisal-dev pkg-config postgresql postgresql-client libarchive-tools \
 	pigz python3 python3-pip iproute2 mosquitto mosquitto-clients rsync openssh-server openssh-client time \
 	postgresql-15-postgis-3 dpkg-dev libcurl4-openssl-dev
 

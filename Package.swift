@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // MARK: - C libraries (only PGWire sees libpq, only Compression sees zlib)
+        // MARK: - C libraries (only PGWire sees libpq, only Compression sees zlib and ISA-L)
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
@@ -25,10 +25,17 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
 
+        .systemLibrary(
+            name: "CISAL",
+            pkgConfig: "libisal",
+            providers: [.apt(["libisal-dev"]), .brew(["isa-l"])]
+        ),
+
         // MARK: - Libraries
         .target(name: "PGWire", dependencies: ["CLibPQ"]),
-        /// zlib deflate/inflate and CRC-32, for the archive's gzip and pg_dump's compressed blocks.
-        .target(name: "Compression", dependencies: ["CZlib"]),
+        /// zlib deflate/inflate and CRC-32, for the archive's gzip and pg_dump's compressed blocks;
+        /// ISA-L's inflate for reading archives, the restore's hot path.
+        .target(name: "Compression", dependencies: ["CZlib", "CISAL"]),
         .target(name: "ArchiveWriter", dependencies: ["Compression"]),
         .target(
             name: "PGDump",

@@ -20,10 +20,13 @@ final class GzipInput {
     private let onDeinit: (() -> Void)?
     /// The name used in messages.
     let name: String
-    private let input = ByteBlock(capacity: 64 * 1024)
+    /// Filled 64 KiB at a time; the spare bytes let the inflater's bit buffer go back in front
+    /// of a fresh fill (see `giveBack`).
+    private static let readSize = 64 * 1024
+    private let input = ByteBlock(capacity: readSize + 16)
     private var inputStart = 0
     private var endOfFile = false
-    private let inflater: InflateStream
+    private let inflater: FastInflateStream
     private var state = State.betweenMembers
     private var members = 0
     private var memberStart: Int64 = 0
@@ -43,7 +46,7 @@ final class GzipInput {
         self.source = source
         self.onDeinit = onDeinit
         self.name = name
-        inflater = try ArchiveError.mapping { try InflateStream(windowBits: -15) }
+        inflater = FastInflateStream()
     }
 
     deinit {
@@ -75,7 +78,7 @@ final class GzipInput {
         if endOfFile { return false }
         inputStart = 0
         input.count = 0
-        let n = try source(UnsafeMutableRawBufferPointer(start: input.pointer, count: input.capacity))
+        let n = try source(UnsafeMutableRawBufferPointer(start: input.pointer, count: Self.readSize))
         if n == 0 {
             endOfFile = true
             return false
@@ -83,6 +86,22 @@ final class GzipInput {
         input.count = n
         bytesRead += Int64(n)
         return true
+    }
+
+    /// Puts bytes taken from the input back in front of it (the inflater read them past the end
+    /// of the deflate data). They are the last bytes consumed, so while they are still in the
+    /// buffer it only steps back; otherwise (they came from the fill before) they go in front.
+    private func giveBack(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if inputStart >= bytes.count {
+            inputStart -= bytes.count
+        } else {
+            let rest = input.count - inputStart
+            (input.pointer + bytes.count).copyMemory(from: input.pointer + inputStart, byteCount: rest)
+            input.count = bytes.count + rest
+            inputStart = 0
+        }
+        bytes.withUnsafeBytes { (input.pointer + inputStart).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
     private func nextByte() throws -> UInt8? {
@@ -209,17 +228,16 @@ final class GzipInput {
                 guard try fill() else { throw truncated("inside gzip member \(members) (compressed data)") }
                 let available = UnsafeRawBufferPointer(start: input.pointer + inputStart, count: input.count - inputStart)
                 let target = UnsafeMutableRawBufferPointer(rebasing: out[produced...])
-                let step = try ArchiveError.mapping { try inflater.step(available, target) }
+                let step = inflater.step(available, target)
                 inputStart += step.consumed
                 if step.produced > 0 {
-                    crc = Checksum.crc32(
-                        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(out)[produced..<(produced + step.produced)]),
-                        seed: crc)
                     length += UInt64(step.produced)
                     produced += step.produced
                 }
                 switch step.result {
                 case .streamEnd:
+                    crc = inflater.crc
+                    giveBack(inflater.unusedBytes())
                     try readTrailer()
                 case .dataError(let reason):
                     throw corrupt("invalid deflate data in gzip member \(members) (\(reason))")

@@ -135,6 +135,80 @@ struct ReaderTests {
         }
     }
 
+    @Test("Multi-member gzip read a few bytes at a time: the bytes ISA-L reads past each member's deflate data are given back")
+    func multiMemberInSmallReads() throws {
+        try withTemporaryDirectory { dir in
+            let src = dir.appendingPathComponent("src")
+            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+            let files = try makeSourceTree(src)
+            let tarURL = dir.appendingPathComponent("plain.tar")
+            try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
+            let tarBytes = try readBytes(tarURL)
+            var joined: [UInt8] = []
+            // Members of every size class, including ones whose deflate data is a few bytes.
+            var cuts = [0, 1, 2, 3, 10, 512, 1000, 1001, 40_000, tarBytes.count - 3, tarBytes.count]
+            cuts = Array(Set(cuts.filter { $0 <= tarBytes.count })).sorted()
+            for (i, (a, b)) in zip(cuts, cuts.dropFirst()).enumerated() {
+                let part = dir.appendingPathComponent("part\(i)")
+                try writeBytes(Array(tarBytes[a..<b]), to: part)
+                joined += try run("gzip", ["-c", "-n", "-\(1 + i % 9)", part.path]).stdout
+            }
+            // Reads of 1 to 13 bytes: the inflater's bit buffer then always holds bytes of an
+            // earlier read when a member ends.
+            for pattern in [[1], [1, 2, 3, 5, 7, 11, 13], [8], [9]] {
+                var at = 0, turn = 0
+                let reader = try TarGzReader(source: { buffer in
+                    let n = min(pattern[turn % pattern.count], buffer.count, joined.count - at)
+                    turn += 1
+                    guard n > 0 else { return 0 }
+                    joined[at..<(at + n)].withUnsafeBytes { buffer.copyMemory(from: $0) }
+                    at += n
+                    return n
+                }, name: "multi.tar.gz")
+                var got: [String: [UInt8]] = [:]
+                while let entry = try reader.next() {
+                    got[entry.metadata.name] = try reader.readAll(limit: 64 << 20)
+                }
+                try reader.finishVerification()
+                for (name, content) in files {
+                    #expect(got["./" + name] == content, "content of \(name), reads \(pattern)")
+                }
+            }
+        }
+    }
+
+    @Test("ISA-L's inflate gives zlib's output and CRC-32, in any step sizes")
+    func fastInflateMatchesZlib() throws {
+        for (size, level) in [(0, 6), (1, 1), (70_000, 1), (300_000, 9)] {
+            let data = mixedContent(size, seed: UInt64(size))
+            // A whole raw deflate stream (a sync-flushed block, then an empty final block) and
+            // then 8 bytes that are not deflate data, as a gzip trailer follows it.
+            let deflater = try BlockDeflater(level: Int32(level))
+            let compressed = data.withUnsafeBytes { deflater.compressBlock($0, dictionary: nil) }
+            let block = withExtendedLifetime(compressed) { Array(compressed.bytes) }
+            let trailer: [UInt8] = [0xC1, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0xF8]
+            let deflated = block + [0x03, 0x00] + trailer
+            let stream = FastInflateStream()
+            var out: [UInt8] = []
+            var at = 0, ended = false
+            var scratch = [UInt8](repeating: 0, count: 777)
+            while !ended {
+                let take = min(333, deflated.count - at)
+                let step = deflated[at..<(at + take)].withUnsafeBytes { input in
+                    scratch.withUnsafeMutableBytes { stream.step(input, $0) }
+                }
+                at += step.consumed
+                out += scratch[0..<step.produced]
+                if case .streamEnd = step.result { ended = true }
+                if case .dataError(let reason) = step.result { Issue.record("data error \(reason) at \(at) of \(deflated.count), size \(size)"); return }
+                if step.consumed == 0 && step.produced == 0 && !ended { Issue.record("no progress at \(at)"); return }
+            }
+            #expect(out == data, "\(size) bytes at level \(level)")
+            #expect(stream.crc == Checksum.crc32(data), "CRC-32 of \(size) bytes")
+            #expect(stream.unusedBytes() + deflated[at...] == trailer, "what follows the deflate data, \(size) bytes")
+        }
+    }
+
     @Test("Gzip header flags FEXTRA, FNAME, FCOMMENT and FHCRC are handled; a bad header CRC is corrupt")
     func gzipHeaderFlags() throws {
         try withTemporaryDirectory { dir in

@@ -2,11 +2,11 @@
 # Builds dist/sentient-snap_<version>_<arch>.deb with dpkg-deb (run by `make deb`).
 #
 # The binary links the Swift runtime statically, so the package needs no Swift toolchain;
-# Depends: comes from dpkg-shlibdeps over what it still links dynamically (libpq, zlib, libc,
+# Depends: comes from dpkg-shlibdeps over what it still links dynamically (libpq, zlib, libisal, libc,
 # libstdc++...). Man pages come from swift-argument-parser's generate-manual plugin, the
 # completions from the binary's --generate-completion-script.
 #
-# Needs: a Swift toolchain, libpq-dev zlib1g-dev pkg-config (make deps) and dpkg-dev.
+# Needs: a Swift toolchain, libpq-dev zlib1g-dev libisal-dev pkg-config (make deps) and dpkg-dev.
 # SWIFT overrides the swift binary.
 set -euo pipefail
 
