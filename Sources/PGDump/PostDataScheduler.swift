@@ -22,11 +22,23 @@ final class PostDataScheduler: @unchecked Sendable {
     private var failedIds = Set<Int32>()
     private(set) var skipped: [String] = []
 
-    /// - Parameter tableIds: the archive's TABLE and TABLE DATA entries.
-    init(_ items: [TOCEntry], tableIds: Set<Int32>) {
+    private let connections: Int
+
+    /// - Parameters:
+    ///   - tableIds: the archive's TABLE and TABLE DATA entries.
+    ///   - connections: how many connections take entries (to judge "alone").
+    init(_ items: [TOCEntry], tableIds: Set<Int32>, connections: Int = 1) {
         self.items = items
+        self.connections = connections
         ids = Set(items.map(\.dumpId))
         tables = Dictionary(items.map { ($0.dumpId, Set($0.dependencies).intersection(tableIds)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Not started, its post-data dependencies done, no lock conflict with what runs.
+    private func runnable(_ entry: TOCEntry) -> Bool {
+        !started.contains(entry.dumpId)
+            && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
+            && !running.values.contains { conflicts($0, entry) }
     }
 
     private func exclusive(_ entry: TOCEntry) -> Bool { entry.desc != "INDEX" }
@@ -51,14 +63,14 @@ final class PostDataScheduler: @unchecked Sendable {
                 condition.broadcast()
             }
             guard started.count < items.count else { break }
-            if let entry = items.first(where: { entry in
-                !started.contains(entry.dumpId)
-                    && entry.dependencies.allSatisfy { !ids.contains($0) || done.contains($0) }
-                    && !running.values.contains { conflicts($0, entry) }
-            }) {
+            if let entry = items.first(where: runnable) {
                 started.insert(entry.dumpId)
                 running[entry.dumpId] = entry
-                return (entry, running.count == 1)
+                // Alone: no other connection is busy, and none would be kept busy by what can
+                // start now (so a connection would idle while this runs).
+                let free = connections - running.count
+                let alone = running.count == 1 && (free == 0 || !items.contains(where: runnable))
+                return (entry, alone)
             }
             condition.wait()
         }

@@ -350,7 +350,7 @@ public final class RestoreEngine: Sendable {
             for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
         }
 
-        let scheduler = PostDataScheduler(items, tableIds: tables)
+        let scheduler = PostDataScheduler(items, tableIds: tables, connections: connections.count)
         let group = DispatchGroup()
         for connection in connections {
             group.enter()
