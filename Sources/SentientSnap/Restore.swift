@@ -223,6 +223,8 @@ public final class RestoreJob {
             }
             tables = loaded.rows
         }
+        let eventsMark = restoreDatabase && !request.inPlace && tables["public.events"] != nil
+            ? Self.eventIdMark(request.settings.connection.with(database: staging)) : nil
 
         // 5. Swap the database. Steps 5-6 are not cut short by SIGINT/SIGTERM (see PartialFiles).
         PartialFiles.shared.beginCritical()
@@ -297,14 +299,23 @@ public final class RestoreJob {
             attention.append("the room could not be restarted: \(error) — restart it by hand")
         }
 
-        // Rows the old orchestrator wrote into the restored database after the swap. A full scan,
-        // longer as the table grows: on its own thread (its snapshot is taken now), so the MQTT
-        // step and the wait for /ready do not wait for it.
+        // Rows the old orchestrator wrote into the restored database after the swap: those above
+        // the restored events' highest event_id (an index lookup), or, without an index on it,
+        // the table's count less the rows restored (a full scan, longer as the table grows). On
+        // its own thread (its snapshot is taken now), so the MQTT step and the wait for /ready
+        // do not wait for it.
         var afterSwapCount: BackgroundValue<Int64>?
         if restoreDatabase, let restoredEvents = tables["public.events"] {
             let connectionSettings = settings.connection
             afterSwapCount = BackgroundValue {
                 let connection = try? Connection(connectionSettings)
+                if let mark = eventsMark {
+                    // The restored table has no statistics yet: the planner would guess a third
+                    // of the rows and scan them all.
+                    try? connection?.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+                    let row = try? connection?.query("SELECT count(*) FROM public.events WHERE event_id > $1", [String(mark)]).first
+                    return try? row?.get(0, as: Int64.self)
+                }
                 guard let row = try? connection?.query("SELECT count(*) FROM public.events").first,
                       let now = try? row.get(0, as: Int64.self) else { return nil }
                 return max(0, now - restoredEvents)
@@ -345,6 +356,24 @@ public final class RestoreJob {
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
             mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration,
             signature: inspection.signature, room_created: creation?.summary)
+    }
+
+    /// The restored events' highest event_id, read from staging before the swap, when an
+    /// integer event_id leads a valid index (so both reads are index lookups); nil when there is
+    /// no such index, the table is empty or the query fails.
+    static func eventIdMark(_ staging: ConnectionSettings) -> Int64? {
+        guard let connection = try? Connection(staging),
+              let indexed = try? connection.query("""
+                  SELECT 1 FROM pg_catalog.pg_index i
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                  WHERE i.indrelid = 'public.events'::pg_catalog.regclass AND i.indisvalid AND i.indpred IS NULL
+                    AND a.attname = 'event_id' AND a.atttypid IN ('pg_catalog.int8'::pg_catalog.regtype,
+                        'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int2'::pg_catalog.regtype)
+                  """).rows, !indexed.isEmpty,
+              let row = try? connection.query("SELECT max(event_id)::pg_catalog.int8 FROM public.events").first,
+              let max = try? row.optional(0, as: Int64.self)
+        else { return nil }
+        return max
     }
 
     /// The live database as the plan and the swap need it.
