@@ -260,6 +260,26 @@ class Bench:
         m["size"] = None
         return m
 
+    def restore_pair(self, db, label):
+        """One pg_restore -j2 of a fresh pg_dump -Fc of db, then one snap restore of the scale archive."""
+        dump = os.path.join(self.fresh("scale-dump"), "db.dump")
+        subprocess.run(["pg_dump", "-Fc", "-f", dump, db], env=self.server.env, check=True)
+        target = f"pgr_scale_{self.counter}"
+        self.counter += 1
+        self.server.psql("postgres", f"CREATE DATABASE {target}")
+        pgr, _ = measure(["pg_restore", "-j2", "-d", target, dump], self.server.env)
+        self.server.psql("postgres", f"DROP DATABASE {target}")
+        os.remove(dump)
+        self.server.psql("postgres", "CHECKPOINT")
+        target = f"snapr_scale_{self.counter}"
+        self.counter += 1
+        cmd = [self.args.bin, "restore", ROOM, self.archives[f"scale_{label}"], "--room-control", "none", "--no-wait",
+               "--force", "--no-config", "--no-mqtt", "--quiet"] + self.snap_common(target)
+        snap, _ = measure(cmd, self.server.env)
+        for name in self.server.psql("postgres", f"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'").split():
+            self.server.psql("postgres", f'DROP DATABASE "{name}"')
+        return {"pg_restore": pgr, "snap_restore": snap}
+
     def correlation(self, db):
         self.server.psql(db, "ANALYZE events")
         return float(self.server.psql(db, "SELECT correlation FROM pg_stats WHERE schemaname = 'public' "
@@ -384,6 +404,7 @@ class Bench:
 
         scaling = {}
         downtime = {}
+        restores = {}
         if a.scaling:
             sizes = [("N/4", N // 4, "sentient_q"), ("N", N, "sentient")]
             if a.scale:
@@ -401,12 +422,18 @@ class Bench:
                 m = self.run_snap_backup(db, keep=f"scale_{label}")
                 scaling[label] = {"events": n, **m}
                 log(f"scaling {label} ({n:,} events): backup {m['wall']:.2f} s, peak RSS {m['rss_kib'] / 1024:.1f} MiB")
+                if label == "4N":
+                    restores[label] = {"events": n, **self.restore_pair(db, label)}
+                    r4 = restores[label]
+                    log(f"restore {label}: snap {r4['snap_restore']['wall']:.2f} s (peak RSS "
+                        f"{r4['snap_restore']['rss_kib'] / 1024:.1f} MiB), pg_restore -j2 {r4['pg_restore']['wall']:.2f} s")
                 if a.downtime and (label != "N/4"):
                     d = self.downtime(db, self.archives[f"scale_{label}"], label.replace("/", "_").lower())
                     downtime[label] = {"events": n, **d}
                     log(f"downtime {label}: {d['downtime']}")
         self.results["scaling"] = scaling
         self.results["downtime"] = downtime
+        self.results["restore_scaling"] = restores
         self.results["meta"] = {
             "events": N, "copy_bytes": copy_bytes, "runs": a.runs, "cores": os.cpu_count(),
             "host": platform.node(), "date": dt.datetime.now().isoformat(timespec="seconds"),
@@ -465,6 +492,17 @@ class Bench:
             for label, s in r["scaling"].items():
                 lines.append(f"  {label:>4} {s['events']:>11,} events: {s['wall']:7.2f} s, peak RSS {s['rss_kib'] / 1024:6.1f} MiB, "
                              f"{s['size'] / 1e6:.1f} MB")
+        if r.get("restore_scaling"):
+            lines.append("")
+            lines.append("restore at scale (one run each; N from the table above):")
+            if med("snap_restore") and med("pg_restore"):
+                lines.append(f"  {'N':>4} {meta['events']:>11,} events: restore {med('snap_restore'):7.2f} s, pg_restore -j2 "
+                             f"{med('pg_restore'):7.2f} s, {med('snap_restore') / med('pg_restore'):.2f}x, peak RSS "
+                             f"{main['snap_restore']['rss_kib']['median'] / 1024:.1f} MiB")
+            for label, s in r["restore_scaling"].items():
+                snap, pgr = s["snap_restore"], s["pg_restore"]
+                lines.append(f"  {label:>4} {s['events']:>11,} events: restore {snap['wall']:7.2f} s, pg_restore -j2 "
+                             f"{pgr['wall']:7.2f} s, {snap['wall'] / pgr['wall']:.2f}x, peak RSS {snap['rss_kib'] / 1024:.1f} MiB")
         if r["downtime"]:
             lines.append("")
             lines.append("restore downtime (connections blocked -> /ready 200 on the stand-in API):")
