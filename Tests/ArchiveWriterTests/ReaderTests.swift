@@ -30,6 +30,25 @@ func makeSourceTree(_ root: URL) throws -> [String: [UInt8]] {
     return files
 }
 
+/// A tar of `makeSourceTree` cut at the offsets `cuts` gives (from the tar's length), each part
+/// gzipped (levels 1 to 9 in turn), the members concatenated. Returns the tree's files too.
+func multiMemberGzip(in dir: URL, cuts: (Int) -> [Int]) throws -> (files: [String: [UInt8]], gzip: [UInt8]) {
+    let src = dir.appendingPathComponent("src")
+    try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+    let files = try makeSourceTree(src)
+    let tarURL = dir.appendingPathComponent("plain.tar")
+    try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
+    let tarBytes = try readBytes(tarURL)
+    let offsets = Array(Set(cuts(tarBytes.count).filter { (0...tarBytes.count).contains($0) })).sorted()
+    var joined: [UInt8] = []
+    for (i, (a, b)) in zip(offsets, offsets.dropFirst()).enumerated() {
+        let part = dir.appendingPathComponent("part\(i)")
+        try writeBytes(Array(tarBytes[a..<b]), to: part)
+        joined += try run("gzip", ["-c", "-n", "-\(1 + i % 9)", part.path]).stdout
+    }
+    return (files, joined)
+}
+
 @Suite("Reader")
 struct ReaderTests {
     @Test("Round trip: the reader returns exactly what the writer wrote")
@@ -104,19 +123,8 @@ struct ReaderTests {
     @Test("Reads multi-member gzip (cat a.gz b.gz), trailing zero padding; rejects trailing garbage")
     func multiMember() throws {
         try withTemporaryDirectory { dir in
-            let src = dir.appendingPathComponent("src")
-            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
-            let files = try makeSourceTree(src)
-            let tarURL = dir.appendingPathComponent("plain.tar")
-            try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
-            let tarBytes = try readBytes(tarURL)
-            // Split the tar stream at an odd place, gzip each half, concatenate.
-            var joined: [UInt8] = []
-            for (i, range) in [0..<1000, 1000..<40_000, 40_000..<tarBytes.count].enumerated() {
-                let part = dir.appendingPathComponent("part\(i)")
-                try writeBytes(Array(tarBytes[range]), to: part)
-                joined += try run("gzip", ["-c", "-n", part.path]).stdout
-            }
+            // Split the tar stream at odd places, gzip each part, concatenate.
+            let (files, joined) = try multiMemberGzip(in: dir) { [0, 1000, 40_000, $0] }
             let multi = dir.appendingPathComponent("multi.tar.gz")
             try writeBytes(joined, to: multi)
             let entries = try readAllEntries(multi.path)
@@ -138,21 +146,8 @@ struct ReaderTests {
     @Test("Multi-member gzip read a few bytes at a time: the bytes ISA-L reads past each member's deflate data are given back")
     func multiMemberInSmallReads() throws {
         try withTemporaryDirectory { dir in
-            let src = dir.appendingPathComponent("src")
-            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
-            let files = try makeSourceTree(src)
-            let tarURL = dir.appendingPathComponent("plain.tar")
-            try run("tar", ["-cf", tarURL.path, "-C", src.path, "."])
-            let tarBytes = try readBytes(tarURL)
-            var joined: [UInt8] = []
             // Members of every size class, including ones whose deflate data is a few bytes.
-            var cuts = [0, 1, 2, 3, 10, 512, 1000, 1001, 40_000, tarBytes.count - 3, tarBytes.count]
-            cuts = Array(Set(cuts.filter { $0 <= tarBytes.count })).sorted()
-            for (i, (a, b)) in zip(cuts, cuts.dropFirst()).enumerated() {
-                let part = dir.appendingPathComponent("part\(i)")
-                try writeBytes(Array(tarBytes[a..<b]), to: part)
-                joined += try run("gzip", ["-c", "-n", "-\(1 + i % 9)", part.path]).stdout
-            }
+            let (files, joined) = try multiMemberGzip(in: dir) { [0, 1, 2, 3, 10, 512, 1000, 1001, 40_000, $0 - 3, $0] }
             // Reads of 1 to 13 bytes: the inflater's bit buffer then always holds bytes of an
             // earlier read when a member ends.
             for pattern in [[1], [1, 2, 3, 5, 7, 11, 13], [8], [9]] {
