@@ -11,6 +11,8 @@ import CISAL
 public final class FastInflateStream {
     private let state: UnsafeMutablePointer<inflate_state>
     private var finished = false
+    /// Set by the first error: ISA-L's state is not to be used after one.
+    private var failure: String?
 
     public init() {
         state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
@@ -24,6 +26,7 @@ public final class FastInflateStream {
     /// Starts a new stream.
     public func reset() {
         isal_inflate_init(state)
+        failure = nil
         // Raw deflate, no header or trailer read, CRC-32 (gzip's) of the output kept in `crc`.
         state.pointee.crc_flag = UInt32(ISAL_GZIP_NO_HDR)
         finished = false
@@ -38,6 +41,7 @@ public final class FastInflateStream {
     public func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer)
         -> (consumed: Int, produced: Int, result: InflateStep)
     {
+        if let failure { return (0, 0, .dataError(failure)) }
         if finished { return (0, 0, .streamEnd) }
         let inCount = UInt32(clamping: input.count)
         let outCount = UInt32(clamping: output.count)
@@ -46,10 +50,17 @@ public final class FastInflateStream {
         state.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
         state.pointee.avail_out = outCount
         let rc = isal_inflate(state)
-        let consumed = Int(inCount - state.pointee.avail_in)
-        let produced = Int(outCount - state.pointee.avail_out)
+        let leftIn = state.pointee.avail_in, leftOut = state.pointee.avail_out
         state.pointee.next_in = nil
         state.pointee.next_out = nil
+        // On some invalid data ISA-L 2.30 returns an error with avail_in wrapped below zero:
+        // never trust counts beyond what was given.
+        guard leftIn <= inCount, leftOut <= outCount else {
+            failure = "undecodable data (ISA-L error \(rc))"
+            return (Int(inCount), 0, .dataError(failure!))
+        }
+        let consumed = Int(inCount - leftIn)
+        let produced = Int(outCount - leftOut)
         switch rc {
         case ISAL_DECOMP_OK, ISAL_END_INPUT, ISAL_OUT_OVERFLOW:
             if state.pointee.block_state == ISAL_BLOCK_FINISH {
@@ -58,16 +69,17 @@ public final class FastInflateStream {
             }
             return (consumed, produced, .progress)
         case ISAL_INVALID_BLOCK:
-            return (consumed, produced, .dataError("invalid block"))
+            failure = "invalid block"
         case ISAL_INVALID_SYMBOL:
-            return (consumed, produced, .dataError("invalid code"))
+            failure = "invalid code"
         case ISAL_INVALID_LOOKBACK:
-            return (consumed, produced, .dataError("invalid distance too far back"))
+            failure = "invalid distance too far back"
         case ISAL_NEED_DICT:
-            return (consumed, produced, .dataError("stream needs a preset dictionary"))
+            failure = "stream needs a preset dictionary"
         default:
-            return (consumed, produced, .dataError("undecodable data (ISA-L error \(rc))"))
+            failure = "undecodable data (ISA-L error \(rc))"
         }
+        return (consumed, produced, .dataError(failure!))
     }
 
     /// After `.streamEnd`: the whole bytes ISA-L read past the end of the deflate data (at most

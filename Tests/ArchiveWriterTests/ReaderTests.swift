@@ -204,6 +204,33 @@ struct ReaderTests {
         }
     }
 
+    @Test("Damaged deflate data fed to ISA-L a few bytes at a time: an error, never a crash (found by make fuzz tar-gz)")
+    func fastInflateDamagedInPieces() throws {
+        // ISA-L 2.30 answers this damaged stream, fed in these steps (input bytes offered,
+        // output space), with an error and avail_in wrapped below zero; the step computed
+        // `consumed` from it and trapped on the overflow. Fixtures/isal/README.md.
+        let damaged = try Array(Data(contentsOf: URL(fileURLWithPath: fixturePath("isal/damaged-deflate.bin"))))
+        let steps = try String(contentsOfFile: fixturePath("isal/damaged-deflate.steps"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: " ").map { Int($0)! } }
+        let stream = FastInflateStream()
+        var at = 0
+        var failed = false
+        for step in steps {
+            let take = min(step[0], damaged.count - at)
+            var scratch = [UInt8](repeating: 0, count: step[1])
+            let result = damaged[at..<(at + take)].withUnsafeBytes { input in
+                scratch.withUnsafeMutableBytes { stream.step(input, $0) }
+            }
+            #expect(result.consumed <= take && result.produced <= step[1])
+            at += result.consumed
+            if case .dataError = result.result {
+                failed = true
+                break
+            }
+        }
+        #expect(failed, "the damage is reported")
+    }
+
     @Test("Gzip header flags FEXTRA, FNAME, FCOMMENT and FHCRC are handled; a bad header CRC is corrupt")
     func gzipHeaderFlags() throws {
         try withTemporaryDirectory { dir in
