@@ -35,7 +35,10 @@ public final class FastInflateStream {
     /// The CRC-32 of the output so far (final once the stream has ended).
     public var crc: UInt32 { state.pointee.crc }
 
-    /// Inflates from `input` into `output`; reports how much of each was used. At `.streamEnd`
+    /// Inflates from `input` into `output`; reports how much of each was used. `input` must
+    /// start with what the call before left unconsumed, all of it (GzipInput passes its whole
+    /// remaining buffer): offered less, ISA-L 2.30 misread valid streams in a C harness
+    /// (Fixtures/isal/README.md), while fed this way it matched zlib byte for byte. At `.streamEnd`
     /// some bytes after the deflate data may have been taken into the bit buffer and counted in
     /// `consumed`: `unusedBytes()` gives them back.
     public func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer)
