@@ -296,11 +296,10 @@ struct OpsCLITests {
         }
         // The start script records its arguments; the stub sentient-snap records its own.
         let started = dir.path + "/start-room.args"
-        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(started)'\n".write(toFile: checkout + "/ops/docker/start-room.sh", atomically: true, encoding: .utf8)
+        try writeExecutable("#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(started)'\n", to: checkout + "/ops/docker/start-room.sh")
         let recorded = dir.path + "/snap.args"
         let stub = dir.path + "/sentient-snap"
-        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(recorded)'\n".write(toFile: stub, atomically: true, encoding: .utf8)
-        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub)
+        try writeExecutable("#!/bin/sh\nprintf '%s\\n' \"$@\" > '\(recorded)'\n", to: stub)
         func wrapper(_ script: String, _ extra: [String], environment: [String: String] = [:]) throws -> [String] {
             let result = try runProcess(script, ["pharaohs", "/backups/a.tar.gz", "--force"] + extra,
                                         environment: ["SENTIENT_SNAP": stub].merging(environment) { $1 }, timeout: 60)

@@ -60,14 +60,13 @@ struct SystemctlStub {
         let bin = fixture.room.dir.path + "/stub-bin"
         log = fixture.room.dir.path + "/systemctl.log"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try """
+        try writeExecutable("""
             #!/bin/sh
             # Stub systemctl for the tests: records its arguments, exits with SYSTEMCTL_STUB_STATUS.
             printf '%s\\n' "$*" >> '\(log)'
             [ "${SYSTEMCTL_STUB_STATUS:-0}" = 0 ] || echo "Failed to restart $2: Unit $2.service not found." >&2
             exit "${SYSTEMCTL_STUB_STATUS:-0}"
-            """.write(toFile: bin + "/systemctl", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/systemctl")
+            """, to: bin + "/systemctl")
         path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
     }
 

@@ -405,3 +405,12 @@ func configureChildAttributes(_ attr: inout posix_spawnattr_t) {
     posix_spawnattr_setpgroup(&attr, 0)
     posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 }
+
+/// Writes an executable script (mode 0755) from a child process, so this process never holds a
+/// file descriptor open for writing on it. Written in-process, a descriptor can leak into a
+/// process another test spawns at that moment, and the script's exec then fails with "Text file
+/// busy" (ETXTBSY) for as long as that process lives.
+public func writeExecutable(_ text: String, to path: String) throws {
+    let result = try runProcess("/bin/sh", ["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh", path], stdin: text, timeout: 30)
+    guard result.status == 0 else { throw HarnessError("writing \(path) failed: \(result)") }
+}
