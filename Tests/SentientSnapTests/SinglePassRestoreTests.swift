@@ -70,16 +70,21 @@ private struct LiveRoom {
     }
 }
 
+/// A copy of `archive` in `dir` with one bit flipped at 97 % of its length.
+func damagedAt97(_ archive: String, in dir: String) throws -> String {
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+    bytes[bytes.count * 97 / 100] ^= 0x20
+    let damaged = dir + "/damaged-97.tar.gz"
+    try bytes.write(to: URL(fileURLWithPath: damaged))
+    return damaged
+}
+
 @Suite("restore: one pass verifies and loads", .timeLimit(.minutes(30)))
 struct SinglePassRestoreTests {
     @Test("an archive damaged at 97 % of its length: the load had begun, refused as damaged (65), staging dropped, live room unchanged")
     func damagedNearTheEnd() throws {
         let source = try RoomFixture(events: 30_000, prefix: "sp_97_src")
-        let archive = try backup(source)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
-        bytes[bytes.count * 97 / 100] ^= 0x20
-        let damaged = source.dir.path + "/damaged-97.tar.gz"
-        try bytes.write(to: URL(fileURLWithPath: damaged))
+        let damaged = try damagedAt97(backup(source), in: source.dir.path)
         let live = try LiveRoom(prefix: "sp_97")
         let (error, steps) = try live.restore(damaged)
         #expect(error?.code == .damagedArchive, "\(String(describing: error))")
@@ -91,11 +96,7 @@ struct SinglePassRestoreTests {
     @Test("--verify-first: the same damage is refused before the staging database is made")
     func verifyFirstOrder() throws {
         let source = try RoomFixture(events: 5_000, prefix: "sp_vf_src")
-        let archive = try backup(source)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
-        bytes[bytes.count * 97 / 100] ^= 0x20
-        let damaged = source.dir.path + "/damaged-97.tar.gz"
-        try bytes.write(to: URL(fileURLWithPath: damaged))
+        let damaged = try damagedAt97(backup(source), in: source.dir.path)
         let live = try LiveRoom(prefix: "sp_vf")
         let (error, steps) = try live.restore(damaged, verifyFirst: true)
         #expect(error?.code == .damagedArchive, "\(String(describing: error))")
