@@ -66,10 +66,9 @@ final class PostDataScheduler: @unchecked Sendable {
             if let entry = items.first(where: runnable) {
                 started.insert(entry.dumpId)
                 running[entry.dumpId] = entry
-                // Alone: no other connection is busy, and none would be kept busy by what can
-                // start now (so a connection would idle while this runs).
-                let free = connections - running.count
-                let alone = running.count == 1 && (free == 0 || !items.contains(where: runnable))
+                // Alone: nothing else runs, and nothing could start beside it now (so another
+                // connection would idle while this runs), or there is no other connection.
+                let alone = running.count == 1 && (connections == 1 || !items.contains(where: runnable))
                 return (entry, alone)
             }
             condition.wait()
