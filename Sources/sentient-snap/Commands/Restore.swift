@@ -109,6 +109,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .customLong("no-tablespaces"), help: "Ignore the archive's tablespaces: every table and index goes to the database's default tablespace.")
     var noTablespaces = false
 
+    @Flag(name: .customLong("text-copy"), help: "Send table rows as the archive's COPY text, as pg_restore does, instead of as binary COPY where every column is of a built-in type it converts exactly (slower: the server parses every field).")
+    var textCopy = false
+
     @Option(name: .customLong("trusted-keys"), help: "allowed_signers file: refuse the archive (exit 65, nothing changed) unless a key it lists signed it (default: SENTIENT_TRUSTED_KEYS; without either, a present .sig is checked but not required).")
     var trustedKeys: String?
 
@@ -158,6 +161,7 @@ struct Restore: ParsableCommand {
             request.createRoles = createRoles
             request.allowIndexFailures = allowIndexFailures
             request.noTablespaces = noTablespaces
+            request.textCopy = textCopy
             request.restoreMQTT = !noMQTT
             request.mqttKeepExtra = mqttKeepExtra
             request.keepPreRestore = keepPreRestore
