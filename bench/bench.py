@@ -244,11 +244,11 @@ class Bench:
         m["size"] = None
         return m
 
-    def run_snap_restore(self, _db):
+    def run_snap_restore(self, _db, extra=()):
         target = f"snapr_{self.counter}"
         self.counter += 1
         cmd = [self.args.bin, "restore", ROOM, self.archives["snap"], "--room-control", "none", "--no-wait",
-               "--force", "--no-config", "--no-mqtt", "--quiet"] + self.snap_common(target)
+               "--force", "--no-config", "--no-mqtt", "--quiet"] + list(extra) + self.snap_common(target)
         m, _ = measure(cmd, self.server.env)
         if "correlation" not in self.results:
             # Rows spread over --jobs connections: how much of the heap order survived.
@@ -376,6 +376,8 @@ class Bench:
             ("snap_backup", "sentient-snap backup", lambda db: self.run_snap_backup(db, keep="snap")),
             ("pg_restore", "pg_restore -j2", self.run_pg_restore),
             ("snap_restore", "sentient-snap restore", self.run_snap_restore),
+            # The same restore with every row sent as COPY text, as pg_restore sends it: what binary COPY saves.
+            ("snap_restore_text", "  with --text-copy", lambda db: self.run_snap_restore(db, ["--text-copy"])),
             ("snap_verify", "  of which verify (alone)", self.run_snap_verify),
         ]
         if a.only:
@@ -460,7 +462,8 @@ class Bench:
         lines.append(hdr)
         lines.append("-" * len(hdr))
         refs = {"copy_floor": "pg_dump", "pg_dump": "pg_dump", "old_pipeline": "pg_dump", "snap_backup": "pg_dump",
-                "pg_restore": "pg_restore", "snap_restore": "pg_restore", "snap_verify": "pg_restore"}
+                "pg_restore": "pg_restore", "snap_restore": "pg_restore", "snap_restore_text": "pg_restore",
+                "snap_verify": "pg_restore"}
         for key, m in main.items():
             w = m["wall"]
             ref = refs[key]
@@ -531,7 +534,7 @@ def main():
     p.add_argument("--no-downtime", dest="downtime", action="store_false", help="skip the downtime measurement")
     p.add_argument("--scale", action="store_true", help="also 4N events in the scaling and downtime runs (slow)")
     p.add_argument("--only", help="comma list of main measurements (copy_floor,pg_dump,old_pipeline,snap_backup,"
-                                  "pg_restore,snap_restore); pg_dump and snap_backup always run")
+                                  "pg_restore,snap_restore,snap_restore_text,snap_verify); pg_dump and snap_backup always run")
     p.add_argument("--pg-bin", default=os.environ.get("SENTIENT_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
     p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"))
     p.add_argument("--keep", action="store_true", help="keep the work directory (archives, server log)")

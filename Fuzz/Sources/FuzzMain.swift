@@ -18,7 +18,7 @@ struct FuzzTarget: Sendable {
 /// its name in this list (seeds in Fixtures/fuzz-corpus/<name>/ and Fuzz/dict/<name>.dict are optional).
 let allTargets: [FuzzTarget] = [
     tarGzTarget, verifyTarget, manifestTarget, customDumpTarget, plainSQLTarget, envFileTarget,
-    mqttTarget, httpTarget, retainedJSONTarget, ageTarget, ageKeysTarget, sshsigTarget, s3XMLTarget,
+    mqttTarget, httpTarget, retainedJSONTarget, ageTarget, ageKeysTarget, sshsigTarget, s3XMLTarget, copyBinaryTarget,
 ]
 
 nonisolated(unsafe) private var selected: FuzzTarget?

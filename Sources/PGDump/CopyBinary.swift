@@ -127,18 +127,21 @@ struct CopyBinaryEncoder: Sendable {
 
     /// Copies a text field up to the next raw tab (or the line's end), undoing the escapes the
     /// server's COPY output writes (`\b \f \n \r \t \v \\`). Octal and hex escapes, or any
-    /// other, never come from the server, nor does a raw carriage return: they send the row as text.
+    /// other, never come from the server, nor does a raw carriage return or NUL (which text input
+    /// would cut the value at, in a SQL_ASCII database, and binary input keep): they send the
+    /// row as text.
     @inline(__always)
     private static func unescape(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into w: inout UnsafeMutablePointer<UInt8>) -> Bool {
         var r = p, o = w
         defer { p = r; w = o }
         while true {
-            // Eight bytes at a time while none is a tab, a backslash or a carriage return: the
+            // Eight bytes at a time while none is a tab, a backslash, a carriage return or a NUL: the
             // lowest byte flagged by the zero-byte test is exactly the first such byte. Writing all
             // eight stays within the row's bound: text never grows when unescaped.
             while end - r >= 8 {
                 let v = UnsafeRawPointer(r).loadUnaligned(as: UInt64.self).littleEndian
-                let hits = zeroBytes(v ^ 0x0909_0909_0909_0909) | zeroBytes(v ^ 0x5C5C_5C5C_5C5C_5C5C) | zeroBytes(v ^ 0x0D0D_0D0D_0D0D_0D0D)
+                let hits = zeroBytes(v ^ 0x0909_0909_0909_0909) | zeroBytes(v ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    | zeroBytes(v ^ 0x0D0D_0D0D_0D0D_0D0D) | zeroBytes(v)
                 UnsafeMutableRawPointer(o).storeBytes(of: v.littleEndian, as: UInt64.self)
                 if hits == 0 {
                     r += 8
@@ -166,7 +169,7 @@ struct CopyBinaryEncoder: Sendable {
                 default: return false
                 }
                 r += 1
-            } else if c == 0x0D {
+            } else if c == 0x0D || c == 0 {
                 return false
             }
             o.pointee = c

@@ -111,7 +111,7 @@ struct CopyBinaryTests {
         }
         // Text the server never writes, that its COPY input still reads its own way.
         let declined: [(CopyBinaryEncoder.Kind, String)] = [
-            (.text, "a\\101b"), (.text, "a\\x41"), (.text, "a\\qb"), (.text, "ends with \\"), (.text, "raw\rcr"),
+            (.text, "a\\101b"), (.text, "a\\x41"), (.text, "a\\qb"), (.text, "ends with \\"), (.text, "raw\rcr"), (.text, "raw\0nul"), (.jsonb, "{\"a\": \"\0\"}"),
             (.int4, "+1"), (.int4, "01"), (.int4, "-0"), (.int4, " 1"), (.int4, "2147483648"), (.int2, "32768"),
             (.int8, "9223372036854775808"), (.int8, "1_000"), (.bool, "true"), (.bool, "1"),
             (.date, "2023-02-29"), (.date, "2024-13-01"), (.date, "24-01-01"), (.date, "0000-01-01"),
