@@ -382,8 +382,8 @@ struct CopyBinaryEncoder: Sendable {
     }
 }
 
-/// A growable byte buffer written through a pointer: the encoder appends a few bytes at a time,
-/// millions of times per table, where Array's checks would cost more than the conversion.
+/// A growable byte buffer the encoder writes whole rows into through a pointer (Array's checks on
+/// every byte would cost more than the conversion); a connection reuses one for all its chunks.
 struct ByteBuffer: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -424,25 +424,5 @@ struct ByteBuffer: ~Copyable {
         base.deallocate()
         base = fresh
         capacity = size
-    }
-
-    @inline(__always) mutating func append(byte: UInt8) {
-        reserve(1)
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always) mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    @inline(__always) mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        let size = MemoryLayout<T>.size
-        reserve(size)
-        UnsafeMutableRawPointer(base + count).storeBytes(of: value.bigEndian, as: T.self)
-        count += size
     }
 }
