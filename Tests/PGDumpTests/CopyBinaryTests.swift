@@ -151,6 +151,13 @@ struct CopyBinaryTests {
             -- A numeric column keeps a table in text.
             CREATE TABLE prices (id int, amount numeric);
             INSERT INTO prices SELECT g, g / 7.0 FROM generate_series(1, 1000) g;
+            -- Names the COPY statement quotes, a generated column it leaves out, a dropped column,
+            -- an inherited one: the statement's column list still finds its types.
+            CREATE TABLE "Room Log" ("order" int, "When" timestamptz, gone text, doubled int GENERATED ALWAYS AS ("order" * 2) STORED, note text);
+            ALTER TABLE "Room Log" DROP COLUMN gone;
+            INSERT INTO "Room Log" ("order", "When", note) SELECT g, '2024-01-01'::timestamptz + g * interval '1 s', 'n' || g FROM generate_series(1, 2000) g;
+            CREATE TABLE child_log (extra bool) INHERITS ("Room Log");
+            INSERT INTO child_log ("order", "When", note, extra) SELECT g, now(), 'c', g % 2 = 0 FROM generate_series(1, 500) g;
             """)
         let bytes = try dumpWithOurDumper(source)
         let target = try server.createDatabase(prefix: "copybin_dst")
@@ -166,7 +173,11 @@ struct CopyBinaryTests {
         #expect(stats.copyChunks["public.kinds"]?.text == 0)
         #expect((stats.copyChunks["public.kinds"]?.binary ?? 0) > 0)
         #expect(stats.copyChunks["public.prices"]?.binary == 0 && (stats.copyChunks["public.prices"]?.text ?? 0) > 0)
+        for table in ["public.Room Log", "public.child_log"] {
+            #expect((stats.copyChunks[table]?.binary ?? 0) > 0 && stats.copyChunks[table]?.text == 0, "\(table): \(String(describing: stats.copyChunks[table]))")
+        }
         #expect(try checksums(target) == checksums(source))
+        #expect(try target.psql("SELECT sum(doubled) FROM ONLY \"Room Log\"") == source.psql("SELECT sum(doubled) FROM ONLY \"Room Log\""))
 
         // The same archive sent as text alone restores the same rows.
         let plain = try server.createDatabase(prefix: "copybin_txt")
