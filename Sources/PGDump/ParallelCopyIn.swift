@@ -16,8 +16,6 @@ import PGWire
 final class ParallelCopyIn {
     private let connections: [Connection]
     private let chunkSize: Int
-    /// After `load`: the COPY data chunks sent as binary and as text.
-    private(set) var chunksSent = CopyChunks()
 
     init(connections: [Connection], chunkSize: Int = 1 << 20) {
         precondition(!connections.isEmpty)
@@ -30,7 +28,7 @@ final class ParallelCopyIn {
     /// chunk of whole rows the encoder converts goes as binary COPY; a chunk it cannot convert
     /// goes as the text it is, in a text COPY of its own, so the server reads it as before.
     /// `onData` sees every piece as it is read (for progress).
-    /// - Returns: the rows the servers report, summed.
+    /// - Returns: the rows the servers report, summed, and the chunks sent in each format.
     /// - Throws: the first failure, a connection's (the server's error) or `read`'s (a damaged
     ///   archive). The COPYs still open are then ended with an error; one that had already
     ///   ended stays committed, so a failed table is left partly loaded, as a failed pg_restore
@@ -40,7 +38,7 @@ final class ParallelCopyIn {
         binary: (copy: String, encoder: CopyBinaryEncoder)? = nil,
         from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
         onData: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }
-    ) throws -> Int64 {
+    ) throws -> (rows: Int64, chunks: CopyChunks) {
         let lanes = Lanes(count: connections.count)
         let group = DispatchGroup()
         var started = [Bool](repeating: false, count: connections.count)
@@ -104,8 +102,7 @@ final class ParallelCopyIn {
         }
         group.wait()
         if let failure = lanes.failure { throw failure }
-        chunksSent = lanes.chunks
-        return lanes.rows
+        return (lanes.rows, lanes.chunks)
     }
 }
 
@@ -169,6 +166,7 @@ fileprivate final class Lanes: @unchecked Sendable {
     private var done = false
     private(set) var failure: Error?
     private(set) var rows: Int64 = 0
+    private(set) var chunks = CopyChunks()
 
     /// Thrown into the other connections' COPYs when one fails; never reported.
     struct Stopped: Error {}
@@ -225,8 +223,6 @@ fileprivate final class Lanes: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
-
-    private(set) var chunks = CopyChunks()
 
     func startedCopy() {
         condition.lock()

@@ -149,10 +149,9 @@ public final class RestoreEngine: Sendable {
                     let plain = Self.isPlainCopy(copy)
                     let lanes = plain && !ordered.contains(qualified) ? connections : [connection]
                     let binary = plain ? Self.binaryForm(of: copy, encoders: encoders) : nil
-                    let rows: Int64
-                    let loader = ParallelCopyIn(connections: lanes, chunkSize: options.copyChunkBytes)
+                    let loaded: (rows: Int64, chunks: CopyChunks)
                     do {
-                        rows = try loader.load(copy, binary: binary, from: { try decoder.readTableData($0) }) { chunk in
+                        loaded = try ParallelCopyIn(connections: lanes, chunkSize: options.copyChunkBytes).load(copy, binary: binary, from: { try decoder.readTableData($0) }) { chunk in
                             bytes += Int64(chunk.count)
                             lines += countNewlines(chunk)
                             progress?(.data(table: qualified, rows: lines, bytes: bytes))
@@ -161,8 +160,8 @@ public final class RestoreEngine: Sendable {
                         throw RestoreError(entry: entry, underlying: error)
                     }
                     // The servers' own count: the `\.` end marker and blank lines are not rows.
-                    stats.rows[qualified] = rows
-                    stats.copyChunks[qualified] = loader.chunksSent
+                    stats.rows[qualified] = loaded.rows
+                    stats.copyChunks[qualified] = loaded.chunks
                     stats.bytes += bytes
                 } else {
                     var sql: [UInt8] = []
@@ -357,9 +356,13 @@ public final class RestoreEngine: Sendable {
 
     /// pg_dump's text-format `COPY ... FROM stdin;`, where a raw newline always ends a row, so
     /// the data may be cut between rows and spread over connections.
-    static func isPlainCopy(_ copy: String) -> Bool {
+    static func isPlainCopy(_ copy: String) -> Bool { copyTarget(copy) != nil }
+
+    /// What a plain `COPY <target> FROM stdin;` copies into: `schema.table (col, ...)`.
+    static func copyTarget(_ copy: String) -> String? {
         let text = copy.trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.hasPrefix("COPY ") && text.hasSuffix(" FROM stdin;")
+        guard text.hasPrefix("COPY "), text.hasSuffix(" FROM stdin;") else { return nil }
+        return String(text.dropFirst(5).dropLast(12))
     }
 
     /// The binary encoder for each table whose columns are all of types `CopyBinaryEncoder`
@@ -391,10 +394,7 @@ public final class RestoreEngine: Sendable {
     /// `COPY schema.table (cols) FROM stdin (FORMAT binary);` and its encoder, for a plain COPY
     /// whose table and column list `encoders` has.
     static func binaryForm(of copy: String, encoders: [String: CopyBinaryEncoder]) -> (copy: String, encoder: CopyBinaryEncoder)? {
-        let text = copy.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("COPY "), text.hasSuffix(" FROM stdin;") else { return nil }
-        let target = String(text.dropFirst(5).dropLast(12))
-        guard let encoder = encoders[target] else { return nil }
+        guard let target = copyTarget(copy), let encoder = encoders[target] else { return nil }
         return ("COPY \(target) FROM stdin (FORMAT binary);", encoder)
     }
 
