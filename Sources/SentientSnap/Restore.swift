@@ -355,7 +355,8 @@ public final class RestoreJob {
             room_control: control.rawValue, restarted: restarted, ready: ready,
             duration_seconds: Date().timeIntervalSince(started), warnings: warnings, attention: attention, plan: plan,
             mqtt: mqtt, swap_started_at: swapStarted.map(Self.isoFractional), swap_duration_seconds: swapDuration,
-            signature: inspection.signature, room_created: creation?.summary)
+            signature: inspection.signature, room_created: creation?.summary,
+            copy: restoreDatabase ? loaded.copyChunks.mapValues(CopyReport.init) : nil)
     }
 
     /// The restored events' highest event_id, read from staging before the swap, when an

@@ -100,6 +100,21 @@ public struct RestoreResult: Codable, Sendable {
     public var signature: SignatureReport? = nil
     /// How the room was created on a host that had none (`--create-room`); nil when it existed.
     public var room_created: String? = nil
+    /// How each table's rows went to the server, keyed "schema.table"; nil without a database load.
+    public var copy: [String: CopyReport]? = nil
+}
+
+/// A table's rows on the wire: pieces sent as binary COPY, pieces sent as the archive's COPY
+/// text (all of them with `--text-copy`, or for types the converter does not read), and the
+/// COPY statements they took (one per connection, one more per change of format).
+public struct CopyReport: Codable, Sendable, Equatable {
+    public var binary_chunks: Int
+    public var text_chunks: Int
+    public var copy_statements: Int
+
+    public init(_ chunks: CopyChunks) {
+        (binary_chunks, text_chunks, copy_statements) = (chunks.binary, chunks.text, chunks.copies)
+    }
 }
 
 public enum RestoreEvent: Sendable {

@@ -247,6 +247,26 @@ extension RestoreCLITests {
         #expect(attention.first?.hasPrefix("index public.scores_shifted: ") == true, "\(attention)")
     }
 
+    @Test("restore --json says how each table's rows went: binary COPY by default, the archive's COPY text with --text-copy")
+    func copyFormats() throws {
+        let fixture = try RestoreCLIRoom()
+        func copy(_ extra: [String]) throws -> [String: Int] {
+            let run = try snap(fixture.restoreArgs(["--force", "--json", "--no-mqtt", "--no-config"] + extra))
+            try #require(run.status == 0, "\(run)")
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            #expect(object?["rows_restored"] as? Int == 10, "\(run.stdout)")
+            let tables = try #require(object?["copy"] as? [String: [String: Int]], "\(run.stdout)")
+            return try #require(tables["public.events"], "\(tables)")
+        }
+        let binary = try copy([])
+        #expect(binary["binary_chunks"] ?? 0 >= 1 && binary["text_chunks"] == 0, "\(binary)")
+        #expect(binary["copy_statements"] ?? 0 >= 1, "\(binary)")
+        #expect(try fixture.events() == "10")
+        let text = try copy(["--text-copy"])
+        #expect(text["binary_chunks"] == 0 && text["text_chunks"] ?? 0 >= 1, "\(text)")
+        #expect(try fixture.events() == "10")
+    }
+
     @Test("--in-place: the plan says it is not atomic; --in-place with --no-db is a usage error")
     func inPlaceFlag() throws {
         let fixture = try RestoreCLIRoom()
