@@ -260,25 +260,41 @@ class Bench:
         m["size"] = None
         return m
 
-    def restore_pair(self, db, label):
-        """One pg_restore -j2 of a fresh pg_dump -Fc of db, then one snap restore of the scale archive."""
+    def restore_pairs(self, db, label):
+        """pg_restore -j2 of one pg_dump -Fc of db and snap restore of the scale archive, in
+        `--scale-pairs` pairs whose order alternates (pg first, then snap first, ...), so drift
+        of the machine hits both alike. Returns every run and the medians."""
         dump = os.path.join(self.fresh("scale-dump"), "db.dump")
         subprocess.run(["pg_dump", "-Fc", "-f", dump, db], env=self.server.env, check=True)
-        target = f"pgr_scale_{self.counter}"
-        self.counter += 1
-        self.server.psql("postgres", f"CREATE DATABASE {target}")
-        pgr, _ = measure(["pg_restore", "-j2", "-d", target, dump], self.server.env)
-        self.server.psql("postgres", f"DROP DATABASE {target}")
+
+        def pg_restore():
+            target = f"pgr_scale_{self.counter}"
+            self.counter += 1
+            self.server.psql("postgres", f"CREATE DATABASE {target}")
+            m, _ = measure(["pg_restore", "-j2", "-d", target, dump], self.server.env)
+            self.server.psql("postgres", f"DROP DATABASE {target}")
+            return m
+
+        def snap_restore():
+            target = f"snapr_scale_{self.counter}"
+            self.counter += 1
+            cmd = [self.args.bin, "restore", ROOM, self.archives[f"scale_{label}"], "--room-control", "none", "--no-wait",
+                   "--force", "--no-config", "--no-mqtt", "--quiet"] + self.snap_common(target)
+            m, _ = measure(cmd, self.server.env)
+            for name in self.server.psql("postgres", f"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'").split():
+                self.server.psql("postgres", f'DROP DATABASE "{name}"')
+            return m
+
+        runs = {"pg_restore": [], "snap_restore": []}
+        for i in range(self.args.scale_pairs):
+            order = [("pg_restore", pg_restore), ("snap_restore", snap_restore)]
+            for key, fn in (order if i % 2 == 0 else order[::-1]):
+                self.server.psql("postgres", "CHECKPOINT")
+                runs[key].append(fn())
+            log(f"restore {label} pair {i + 1}/{self.args.scale_pairs}: pg_restore -j2 {runs['pg_restore'][-1]['wall']:.2f} s, "
+                f"snap {runs['snap_restore'][-1]['wall']:.2f} s")
         os.remove(dump)
-        self.server.psql("postgres", "CHECKPOINT")
-        target = f"snapr_scale_{self.counter}"
-        self.counter += 1
-        cmd = [self.args.bin, "restore", ROOM, self.archives[f"scale_{label}"], "--room-control", "none", "--no-wait",
-               "--force", "--no-config", "--no-mqtt", "--quiet"] + self.snap_common(target)
-        snap, _ = measure(cmd, self.server.env)
-        for name in self.server.psql("postgres", f"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'").split():
-            self.server.psql("postgres", f'DROP DATABASE "{name}"')
-        return {"pg_restore": pgr, "snap_restore": snap}
+        return {key: self.stats(samples) for key, samples in runs.items()}
 
     def correlation(self, db):
         self.server.psql(db, "ANALYZE events")
@@ -425,10 +441,11 @@ class Bench:
                 scaling[label] = {"events": n, **m}
                 log(f"scaling {label} ({n:,} events): backup {m['wall']:.2f} s, peak RSS {m['rss_kib'] / 1024:.1f} MiB")
                 if label == "4N":
-                    restores[label] = {"events": n, **self.restore_pair(db, label)}
+                    restores[label] = {"events": n, **self.restore_pairs(db, label)}
                     r4 = restores[label]
-                    log(f"restore {label}: snap {r4['snap_restore']['wall']:.2f} s (peak RSS "
-                        f"{r4['snap_restore']['rss_kib'] / 1024:.1f} MiB), pg_restore -j2 {r4['pg_restore']['wall']:.2f} s")
+                    log(f"restore {label}: snap {r4['snap_restore']['wall']['median']:.2f} s (peak RSS "
+                        f"{r4['snap_restore']['rss_kib']['max'] / 1024:.1f} MiB), pg_restore -j2 "
+                        f"{r4['pg_restore']['wall']['median']:.2f} s (medians)")
                 if a.downtime and (label != "N/4"):
                     d = self.downtime(db, self.archives[f"scale_{label}"], label.replace("/", "_").lower())
                     downtime[label] = {"events": n, **d}
@@ -497,15 +514,17 @@ class Bench:
                              f"{s['size'] / 1e6:.1f} MB")
         if r.get("restore_scaling"):
             lines.append("")
-            lines.append("restore at scale (one run each; N from the table above):")
+            lines.append(f"restore at scale (medians; N from the table above, 4N of {self.args.scale_pairs} alternating pairs):")
             if med("snap_restore") and med("pg_restore"):
                 lines.append(f"  {'N':>4} {meta['events']:>11,} events: restore {med('snap_restore'):7.2f} s, pg_restore -j2 "
                              f"{med('pg_restore'):7.2f} s, {med('snap_restore') / med('pg_restore'):.2f}x, peak RSS "
                              f"{main['snap_restore']['rss_kib']['median'] / 1024:.1f} MiB")
             for label, s in r["restore_scaling"].items():
                 snap, pgr = s["snap_restore"], s["pg_restore"]
-                lines.append(f"  {label:>4} {s['events']:>11,} events: restore {snap['wall']:7.2f} s, pg_restore -j2 "
-                             f"{pgr['wall']:7.2f} s, {snap['wall'] / pgr['wall']:.2f}x, peak RSS {snap['rss_kib'] / 1024:.1f} MiB")
+                pairs = " ".join(f"{a['wall'] / b['wall']:.2f}" for a, b in zip(snap["samples"], pgr["samples"]))
+                lines.append(f"  {label:>4} {s['events']:>11,} events: restore {snap['wall']['median']:7.2f} s, pg_restore -j2 "
+                             f"{pgr['wall']['median']:7.2f} s, {snap['wall']['median'] / pgr['wall']['median']:.2f}x "
+                             f"(pairs {pairs}), peak RSS {snap['rss_kib']['max'] / 1024:.1f} MiB")
         if r["downtime"]:
             lines.append("")
             lines.append("restore downtime (connections blocked -> /ready 200 on the stand-in API):")
@@ -533,6 +552,7 @@ def main():
     p.add_argument("--no-scaling", dest="scaling", action="store_false", help="skip the scaling and downtime runs")
     p.add_argument("--no-downtime", dest="downtime", action="store_false", help="skip the downtime measurement")
     p.add_argument("--scale", action="store_true", help="also 4N events in the scaling and downtime runs (slow)")
+    p.add_argument("--scale-pairs", type=int, default=3, help="alternating pg_restore/snap restore pairs at 4N (default 3)")
     p.add_argument("--only", help="comma list of main measurements (copy_floor,pg_dump,old_pipeline,snap_backup,"
                                   "pg_restore,snap_restore,snap_restore_text,snap_verify); pg_dump and snap_backup always run")
     p.add_argument("--pg-bin", default=os.environ.get("SENTIENT_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
