@@ -157,7 +157,7 @@ public final class RestoreEngine: Sendable {
                             progress?(.data(table: qualified, rows: lines, bytes: bytes))
                         }
                     } catch let error as PGError {
-                        throw RestoreError(entry: entry, underlying: error)
+                        throw RestoreError(entry: entry, underlying: binary == nil ? error : Self.hintingTextCopy(error))
                     }
                     // The servers' own count: the `\.` end marker and blank lines are not rows.
                     stats.rows[qualified] = loaded.rows
@@ -396,6 +396,16 @@ public final class RestoreEngine: Sendable {
     static func binaryForm(of copy: String, encoders: [String: CopyBinaryEncoder]) -> (copy: String, encoder: CopyBinaryEncoder)? {
         guard let target = copyTarget(copy), let encoder = encoders[target] else { return nil }
         return ("COPY \(target) FROM stdin (FORMAT binary);", encoder)
+    }
+
+    /// A server that refuses rows sent as binary COPY (a bad value or message in the binary
+    /// data: something the converter got wrong) gets the way around it named in the message.
+    static func hintingTextCopy(_ error: PGError) -> PGError {
+        guard [SQLState.invalidBinaryRepresentation, SQLState.badCopyFileFormat, SQLState.protocolViolation].contains(error.sqlState) else { return error }
+        var hinted = error
+        let hint = "these rows went as binary COPY; restore with --text-copy to send them as the archive's COPY text, as pg_restore does"
+        hinted.hint = hinted.hint.map { $0 + "\n  " + hint } ?? hint
+        return hinted
     }
 
     /// Runs post-data entries on the connections, by dependency: an entry starts once every

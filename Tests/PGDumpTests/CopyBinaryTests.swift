@@ -187,4 +187,39 @@ struct CopyBinaryTests {
         #expect(textStats.copyChunks["public.kinds"]?.binary == 0)
         #expect(try checksums(plain) == checksums(source))
     }
+
+    @Test("rows the server refuses as binary name --text-copy in the message; an error of the rows themselves does not")
+    func refusedBinaryNamesTextCopy() throws {
+        let server = try TestPostgres.shared()
+        let database = try server.createDatabase(prefix: "copybin_hint")
+        try database.psql("CREATE TABLE t (a int4, b int8)")
+        let connection = try database.connect()
+        func load(_ kinds: [CopyBinaryEncoder.Kind], _ rows: String) throws {
+            let text = Array(rows.utf8)
+            _ = try ParallelCopyIn(connections: [connection]).load(
+                "COPY public.t (a, b) FROM stdin;",
+                binary: ("COPY public.t (a, b) FROM stdin (FORMAT binary);", try #require(CopyBinaryEncoder(kinds: kinds))),
+                from: { deliver in try text.withUnsafeBytes { try deliver($0) } })
+        }
+        // A converter that got the types wrong (8 bytes for the int4, 4 for the int8).
+        for kinds: [CopyBinaryEncoder.Kind] in [[.int8, .int8], [.int4, .int4]] {
+            do {
+                try load(kinds, "1\t2\n")
+                Issue.record("the server took \(kinds)")
+            } catch let error as PGError {
+                let hinted = RestoreEngine.hintingTextCopy(error)
+                #expect(hinted.hint?.contains("restore with --text-copy") == true, "\(error.sqlState ?? "-"): \(error.serverMessage)")
+            }
+        }
+        // Rows that are wrong whatever the format (a NULL where none may go) keep their message.
+        try database.psql("ALTER TABLE t ALTER a SET NOT NULL")
+        do {
+            try load([.int4, .int8], "\\N\t2\n")
+            Issue.record("the server took a NULL in a NOT NULL column")
+        } catch let error as PGError {
+            #expect(error.sqlState == "23502")
+            #expect(RestoreEngine.hintingTextCopy(error).hint == error.hint)
+        }
+        #expect(try database.psql("SELECT count(*) FROM t") == "0")
+    }
 }
