@@ -556,9 +556,16 @@ def main():
     p.add_argument("--only", help="comma list of main measurements (copy_floor,pg_dump,old_pipeline,snap_backup,"
                                   "pg_restore,snap_restore,snap_restore_text,snap_verify); pg_dump and snap_backup always run")
     p.add_argument("--pg-bin", default=os.environ.get("SENTIENT_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+    p.add_argument("--pg", metavar="MAJOR", help="PostgreSQL MAJOR (15-18) for the server and for pg_dump, pg_restore "
+                                                 "and psql, from scripts/pg-binaries.sh (16 is the rooms' version)")
     p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"))
     p.add_argument("--keep", action="store_true", help="keep the work directory (archives, server log)")
     args = p.parse_args()
+    if args.pg:
+        # Server and client tools of one version: pg_dump refuses a newer server.
+        args.pg_bin = subprocess.run([os.path.join(ROOT, "scripts", "pg-binaries.sh"), args.pg], check=True,
+                                     capture_output=True, text=True).stdout.strip()
+        os.environ["PATH"] = args.pg_bin + os.pathsep + os.environ["PATH"]
     Bench(args).main()
 
 

@@ -4,7 +4,8 @@
 #
 #   bench/run.sh                       2,000,000 events, 3 runs of everything, level sweep
 #   bench/run.sh --events 500000 --runs 1 --no-sweep     quick iteration
-#   bench/run.sh --scale               also 4N events: backup peak RSS and restore downtime at 4N
+#   bench/run.sh --scale               also 4N events: backup peak RSS, restore ratio and downtime at 4N
+#   bench/run.sh --pg 16               against PostgreSQL 16 (the rooms' version) instead of Debian's 15
 #   bench/run.sh --help                every option
 #
 # Builds the release binary first (skip with SKIP_BUILD=1), starts a throwaway PostgreSQL 15
