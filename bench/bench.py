@@ -521,10 +521,12 @@ class Bench:
                              f"{main['snap_restore']['rss_kib']['median'] / 1024:.1f} MiB")
             for label, s in r["restore_scaling"].items():
                 snap, pgr = s["snap_restore"], s["pg_restore"]
-                pairs = " ".join(f"{a['wall'] / b['wall']:.2f}" for a, b in zip(snap["samples"], pgr["samples"]))
+                # Each pair ran back to back, so its ratio is the one the VM's drift touches least.
+                pairs = [a["wall"] / b["wall"] for a, b in zip(snap["samples"], pgr["samples"])]
                 lines.append(f"  {label:>4} {s['events']:>11,} events: restore {snap['wall']['median']:7.2f} s, pg_restore -j2 "
                              f"{pgr['wall']['median']:7.2f} s, {snap['wall']['median'] / pgr['wall']['median']:.2f}x "
-                             f"(pairs {pairs}), peak RSS {snap['rss_kib']['max'] / 1024:.1f} MiB")
+                             f"(pairs {' '.join(f'{x:.2f}' for x in pairs)}, median {statistics.median(pairs):.2f}), "
+                             f"peak RSS {snap['rss_kib']['max'] / 1024:.1f} MiB")
         if r["downtime"]:
             lines.append("")
             lines.append("restore downtime (connections blocked -> /ready 200 on the stand-in API):")
