@@ -369,7 +369,12 @@ public final class RestoreEngine: Sendable {
     /// converts, keyed by what pg_dump's COPY statement names: `schema.table (col, ...)`, in
     /// attribute order without generated columns, quoted as quote_ident quotes. A statement
     /// quoted otherwise (another version's keyword list) finds no key and stays text.
+    ///
+    /// None under a client encoding whose characters hold ASCII bytes (Shift JIS's ソ ends in a
+    /// backslash): the server reads COPY text after converting it, the encoder reads the bytes.
     static func binaryEncoders(on connection: Connection) throws -> [String: CopyBinaryEncoder] {
+        let encoding = try connection.query("SELECT current_setting('client_encoding')").rows[0].get(0, as: String.self)
+        guard !asciiEmbeddingEncodings.contains(encoding.uppercased()) else { return [:] }
         let generated = connection.serverVersionNumber >= 120000 ? "AND a.attgenerated = ''" : ""
         let result = try connection.query("""
             SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ('
@@ -390,6 +395,10 @@ public final class RestoreEngine: Sendable {
         }
         return encoders
     }
+
+    /// PostgreSQL's client-only encodings (PG_ENCODING_IS_CLIENT_ONLY), whose multibyte
+    /// characters may contain bytes below 0x80.
+    static let asciiEmbeddingEncodings: Set<String> = ["SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB"]
 
     /// `COPY schema.table (cols) FROM stdin (FORMAT binary);` and its encoder, for a plain COPY
     /// whose table and column list `encoders` has.

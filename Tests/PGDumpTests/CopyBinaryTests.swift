@@ -222,4 +222,27 @@ struct CopyBinaryTests {
         }
         #expect(try database.psql("SELECT count(*) FROM t") == "0")
     }
+
+    @Test("an archive in an encoding whose characters hold ASCII bytes (pg_dump -E SJIS) goes as text: a 0x5C inside a character is no escape")
+    func clientOnlyEncodingStaysText() throws {
+        let server = try TestPostgres.shared()
+        let source = try server.createDatabase(prefix: "copybin_sjis")
+        // In Shift JIS, ソ, 表 and 能 end in 0x5C, the backslash; here each is followed by a
+        // letter of an escape, a tab or a real backslash (both of which COPY escapes).
+        try source.psql("""
+            CREATE TABLE notes (id int, note text, at timestamptz);
+            INSERT INTO notes SELECT g, (ARRAY['ソn', '表t', E'ソ\tx', 'ソ\\n', '表b能f'])[1 + g % 5] || g, now() FROM generate_series(1, 3000) g;
+            """)
+        let dir = try TempDir()
+        let file = dir.file("sjis.dump")
+        let dump = try server.runTool("pg_dump", ["-Fc", "-E", "SJIS", "-f", file, source.name])
+        try #require(dump.status == 0, "\(dump.stderr)")
+        let target = try server.createDatabase(prefix: "copybin_sjis_dst")
+        var options = RestoreOptions()
+        options.copyChunkBytes = 16384
+        let stats = try RestoreEngine(target: target.settings, options: options)
+            .restore(from: CustomArchiveDecoder(source: memorySource([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))))
+        #expect(stats.copyChunks["public.notes"]?.binary == 0, "\(String(describing: stats.copyChunks["public.notes"]))")
+        #expect(try checksums(target) == checksums(source))
+    }
 }
