@@ -3,16 +3,16 @@
 /// `PGError.sqlState` stays a `String` (the server may send any code); compare it with these:
 /// `error.sqlState == SQLState.objectInUse`.
 public enum SQLState {
-    /// 28000: the role does not exist or may not log in.
-    public static let invalidAuthorization = "28000"
-    /// 28P01: wrong or missing password.
-    public static let invalidPassword = "28P01"
     /// 08P01: the client broke the protocol (e.g. a binary COPY field shorter than its type).
     public static let protocolViolation = "08P01"
     /// 22P03: a binary value its type's receive function refuses.
     public static let invalidBinaryRepresentation = "22P03"
     /// 22P04: a COPY file whose format is wrong (a binary COPY's header or trailer).
     public static let badCopyFileFormat = "22P04"
+    /// 28000: the role does not exist or may not log in.
+    public static let invalidAuthorization = "28000"
+    /// 28P01: wrong or missing password.
+    public static let invalidPassword = "28P01"
     /// 3D000: the database does not exist.
     public static let invalidCatalogName = "3D000"
     /// 42704: an object named in a statement does not exist (e.g. an unknown `SET` parameter).
