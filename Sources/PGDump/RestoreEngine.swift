@@ -23,9 +23,9 @@ public struct RestoreOptions: Sendable {
     public var binaryCopy = true
     /// `maintenance_work_mem` for index builds on the target; nil keeps the server's own, as
     /// pg_restore does (`PGOPTIONS="-c maintenance_work_mem=..."` sets it for a run). Raising it
-    /// bought nothing: two builds side by side over 8M events took 3.3 s at 64MB and 4.1 s at
-    /// 256MB, whole restores were the same within noise, and each build can hold that much of
-    /// the room host's memory while the live room plays.
+    /// made builds slower, not faster: two side by side over 8M events took 4.1 s at 256MB and
+    /// 3.3 s at 64MB, and the whole restore 17.4 s against 15.4 s (the same at 2M); and each
+    /// build could hold that much of the room host's memory while the live room plays.
     public var maintenanceWorkMem: String? = nil
     /// An index the target cannot build (an expression that needs what this server lacks, such
     /// as earthdistance's ll_to_earth under an empty search_path) is reported and left out,
