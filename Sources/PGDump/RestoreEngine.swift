@@ -265,8 +265,12 @@ public final class RestoreEngine: Sendable {
     /// Settings sent before anything else, as pg_restore's `_doSetFixedOutputState` sends
     /// them, but only those the target server knows.
     public static func preamble(entries: [TOCEntry], serverVersion: Int) throws -> String {
+        // The dump's database settings are applied to the target first (DATABASE PROPERTIES),
+        // so a database the room keeps read-only by default makes every later connection
+        // read-only: each one turns it off for itself, as pg_dumpall's scripts do.
         var lines = [
             "SET statement_timeout = 0;", "SET lock_timeout = 0;", "SET idle_in_transaction_session_timeout = 0;",
+            "SET default_transaction_read_only = off;",
         ]
         if serverVersion >= 170000 { lines.append("SET transaction_timeout = 0;") }
         if let encoding = entries.first(where: { $0.desc == "ENCODING" })?.defn {

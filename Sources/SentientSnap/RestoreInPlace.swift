@@ -47,7 +47,8 @@ enum InPlaceRestore {
             WHERE datname = pg_catalog.current_database() AND pid <> pg_catalog.pg_backend_pid()
             """)
         do {
-            try connection.execute("BEGIN")
+            // READ WRITE: a database the room keeps read-only by default is still emptied.
+            try connection.execute("BEGIN READ WRITE")
             let schemas = try connection.query("""
                 SELECT nspname FROM pg_catalog.pg_namespace
                 WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'

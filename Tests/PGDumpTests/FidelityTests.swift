@@ -146,6 +146,29 @@ struct DatabasePropertiesTests {
         let result = try server.runTool("pg_restore", ["--exit-on-error", "-d", stock.name, file])
         #expect(result.status == 0, "\(result.stderr)")
     }
+
+    @Test("a database read-only by default (default_transaction_read_only) restores on every connection and stays read-only by default")
+    func readOnlyByDefault() throws {
+        let server = try TestPostgres.shared()
+        let source = try loadFixture([], prefix: "dbprops_ro")
+        try source.psql("""
+            CREATE TABLE events (event_id bigserial PRIMARY KEY, room_id text NOT NULL);
+            CREATE INDEX events_room ON events (room_id);
+            INSERT INTO events (room_id) SELECT 'room-' || (g % 7) FROM generate_series(1, 20000) g;
+            ALTER DATABASE \(quoteIdentifier(source.name)) SET default_transaction_read_only = on;
+            """)
+        let bytes = try dumpWithOurDumper(source)
+        let target = try server.createDatabase(prefix: "dbprops_ro_dst")
+        var options = RestoreOptions()
+        options.copyChunkBytes = 64 << 10  // rows over both connections, opened after the setting
+        let stats = try RestoreEngine(target: target.settings, options: options).restore(from: CustomArchiveDecoder(source: memorySource(bytes)))
+        #expect(stats.rows["public.events"] == 20000)
+        #expect(try target.psql("SELECT count(*) || ' ' || sum(event_id) || ' ' || count(DISTINCT room_id) FROM events") == "20000 200010000 7")
+        #expect(try target.psql("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'events'") == "events_pkey,events_room")
+        #expect(try target.psql("SELECT last_value FROM events_event_id_seq") == "20000")
+        #expect(try properties(target).contains("default_transaction_read_only=on"))
+        #expect(try target.psql("SHOW default_transaction_read_only") == "on")
+    }
 }
 
 @Suite("leaving objects out", .timeLimit(.minutes(30)))

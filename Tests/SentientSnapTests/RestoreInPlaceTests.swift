@@ -88,4 +88,21 @@ struct RestoreInPlaceTests {
         #expect(try live.database.psql("SELECT coalesce(relacl::text, 'none') FROM pg_class WHERE relname = 'events'") == "none")
         #expect(try live.database.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'events'") == live.database.settings.user)
     }
+
+    @Test("a room database read-only by default (default_transaction_read_only): the staging restore and --in-place restore it, and it stays so")
+    func readOnlyByDefault() throws {
+        let source = try RoomFixture(events: 3_000, prefix: "rip_ro_src")
+        try source.database.psql("ALTER DATABASE \(quoteIdentifier(source.database.name)) SET default_transaction_read_only = on")
+        let archive = try backup(source)
+        for inPlace in [false, true] {
+            let live = try RoomFixture(events: 3, prefix: "rip_ro_live")
+            try live.database.psql("ALTER DATABASE \(quoteIdentifier(live.database.name)) SET default_transaction_read_only = on")
+            var request = try restoreRequest(archive, into: live.database, room: "pharaohs", roomsDir: source.dir.path + "/rooms-ro-\(inPlace)")
+            request.inPlace = inPlace
+            let result = try RestoreJob(request, confirm: { _, _ in true }).run()
+            #expect(result.tables["public.events"] == 3_000, "in place: \(inPlace)")
+            #expect(try tableChecksums(live.database) == tableChecksums(source.database), "in place: \(inPlace)")
+            #expect(try live.database.psql("SHOW default_transaction_read_only") == "on", "in place: \(inPlace)")
+        }
+    }
 }
