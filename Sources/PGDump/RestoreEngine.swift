@@ -21,12 +21,6 @@ public struct RestoreOptions: Sendable {
     /// exactly as binary COPY, which spares the server a third of its parsing (see
     /// `CopyBinaryEncoder`); false sends the dump's COPY text as it is.
     public var binaryCopy = true
-    /// `maintenance_work_mem` for index builds on the target; nil keeps the server's own, as
-    /// pg_restore does (`PGOPTIONS="-c maintenance_work_mem=..."` sets it for a run). Raising it
-    /// made builds slower, not faster: two side by side over 8M events took 4.1 s at 256MB and
-    /// 3.3 s at 64MB, and the whole restore 17.4 s against 15.4 s (the same at 2M); and each
-    /// build could hold that much of the room host's memory while the live room plays.
-    public var maintenanceWorkMem: String? = nil
     /// An index the target cannot build (an expression that needs what this server lacks, such
     /// as earthdistance's ll_to_earth under an empty search_path) is reported and left out,
     /// with what depends on it, instead of stopping the restore. Other items still stop it.
@@ -431,10 +425,11 @@ public final class RestoreEngine: Sendable {
     /// an index's). Returns the indexes that failed and the entries skipped for them.
     private func runParallel(_ items: [TOCEntry], tables: Set<Int32>, on pool: [Connection], progress: (@Sendable (RestoreProgress) -> Void)?) throws -> (failed: [String], skipped: [String]) {
         guard !items.isEmpty else { return ([], []) }
+        // Builds take the server's own maintenance_work_mem, as pg_restore's do (PGOPTIONS sets
+        // it for a run). More made them slower: two side by side over 8M events took 4.1 s at
+        // 256MB and 3.3 s at 64MB, the whole restore 17.4 s against 15.4 s; and each build could
+        // hold that much of the room host's memory while the live room plays.
         let connections = Array(pool.prefix(max(1, min(options.jobs, items.count))))
-        if let memory = options.maintenanceWorkMem {
-            for c in connections { try c.execute("SET maintenance_work_mem = \(quoteLiteral(memory))") }
-        }
 
         let scheduler = PostDataScheduler(items, tableIds: tables, connections: connections.count)
         let group = DispatchGroup()
